@@ -1,0 +1,51 @@
+"""engine: a PyTorch-compatible autograd engine on numpy (CPU) or CuPy (GPU).
+
+`import engine as torch` works for the covered API; under `%%grad`, `import torch` gives this.
+"""
+from . import autograd, cuda, dtypes, nn
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import device
+from .dtypes import (
+    bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16,
+    int32, int64, long, set_default_dtype, short, uint8,
+)
+from .dtypes import dtype, promote_types
+from .factories import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, get_default_device,
+    linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
+    set_default_device, tensor, zeros, zeros_like,
+)
+from .ops.arithmetic import add, div, neg, pow, reciprocal, rsub, sub, mul
+from .ops.comparison import (
+    allclose, argmax, argmin, eq, equal, ge, gt, isfinite, isinf, isnan, le, logical_and,
+    logical_not, logical_or, logical_xor, lt, ne,
+)
+from .ops.pointwise import (
+    abs, clamp, cos, exp, log, log1p, masked_fill, maximum, minimum, relu, rsqrt, sigmoid, sign,
+    sin, sqrt, tanh, where,
+)
+from .ops.reduction import mean, sum
+from .ops.shape import clone, expand, reshape, squeeze, unsqueeze
+from .printing import set_printoptions
+from .random import manual_seed, seed
+from .tensor import Size, Tensor
+
+# -- ops added by family (each family's module lists its own exports here) ----------------------
+
+__version__ = "2.13.0+grad_magic.0.1.0"
+
+clip = clamp
+divide, multiply, subtract, negative = div, mul, sub, neg
+true_divide = div
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()

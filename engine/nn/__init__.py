@@ -1,0 +1,2 @@
+"""torch.nn: only the functional ops (engine.nn.functional)."""
+from . import functional

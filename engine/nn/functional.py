@@ -1,0 +1,1 @@
+"""torch.nn.functional: activations, softmax, linear and losses."""

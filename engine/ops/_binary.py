@@ -1,0 +1,43 @@
+"""Operands of binary ops: Python numbers and tensors promoted to PyTorch's result dtype."""
+from .. import backend, dtypes
+from ..tensor import Tensor
+
+
+def check_same_device(a, b):
+    if a._device is not b._device and a._device != b._device and b._data.ndim:
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{a._device} and {b._device}!"
+        )
+
+
+def operands(a, b):
+    """(array_a, array_b_or_number, dtype, device) for an op on `a` and `b`, one a Tensor.
+
+    Python numbers stay numbers (numpy keeps them weak, as PyTorch does); arrays are cast to
+    PyTorch's result dtype where numpy's own promotion would differ.
+    """
+    tensor = a if isinstance(a, Tensor) else b
+    a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+    if a_is_tensor and b_is_tensor:
+        check_same_device(a, b)
+        if a._dtype is b._dtype:
+            return a._data, b._data, a._dtype, a._device
+    elif not (a_is_tensor or b_is_tensor):
+        raise TypeError("expected a Tensor operand")
+    for x in (a, b):
+        if not isinstance(x, (Tensor, int, float, bool)) and not hasattr(x, "dtype"):
+            raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+    dtype = dtypes.result_type((a, b))
+    return _cast(a, dtype), _cast(b, dtype), dtype, tensor._device
+
+
+def _cast(x, dtype):
+    if isinstance(x, Tensor):
+        return x._data if x._dtype is dtype else x._data.astype(dtype.numpy)
+    # numpy scalars become plain Python numbers, which numpy keeps weak as PyTorch does
+    return x if isinstance(x, (int, float, bool)) else x.item()
+
+
+def array_module(tensor):
+    return backend.array_module(tensor._device)

@@ -1,0 +1,734 @@
+"""Tensor: an array on a device plus its autograd state. Operators and methods delegate to ops/."""
+from . import backend, dtypes
+from .autograd import graph
+from .autograd.grad_mode import _GradMode
+
+
+class Size(tuple):
+    """A tensor's shape; prints as `torch.Size([2, 3])`."""
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def numel(self):
+        count = 1
+        for size in self:
+            count *= size
+        return count
+
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+    "uint8": "ByteTensor", "bool": "BoolTensor",
+}
+
+
+class Tensor:
+    __slots__ = (
+        "_data", "_dtype", "_device", "_requires_grad", "grad_fn", "_output_nr", "_grad",
+        "_version_box", "_accumulate_node", "_hooks", "_retains_grad", "__weakref__",
+    )
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("create tensors with torch.tensor(...), torch.zeros(...) and friends")
+
+    # --- autograd state -------------------------------------------------------------------------
+    @property
+    def data(self):
+        """The same values, cut off from the graph (changes to it are not tracked)."""
+        return wrap(self._data, self._dtype, self._device)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data, self._dtype, self._device = value._data, value._dtype, value._device
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad or self.grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if flag and not self._dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+            if value._dtype is not self._dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value._device != self._device:
+                raise RuntimeError("assigned grad has data located on a different device")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        if self.grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return  # a leaf keeps its grad anyway
+        if not self._retains_grad:
+            graph.retain_grad(self)
+            self._retains_grad = True
+
+    def register_hook(self, hook):
+        """`hook(grad)` runs when this tensor's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return graph.register_tensor_hook(self, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return graph.RemovableHandle(self._hooks, hook)
+
+    def _accumulator(self):
+        """This leaf's AccumulateGrad node (one per leaf, so graphs share it)."""
+        node = self._accumulate_node
+        if node is None:
+            node = self._accumulate_node = graph.AccumulateGrad(self)
+        return node
+
+    @property
+    def _version(self):
+        return self._version_box[0]
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        return wrap(self._data, self._dtype, self._device, version_box=self._version_box)
+
+    def detach_(self):
+        if self.grad_fn is not None:
+            self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # --- facts ----------------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def is_cuda(self):
+        return self._device.type == "cuda"
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._dtype.itemsize
+
+    def is_floating_point(self):
+        return self._dtype.is_floating_point
+
+    def type(self, dtype=None):
+        if dtype is not None:
+            return self.to(dtype)
+        prefix = "torch.cuda." if self._device.type == "cuda" else "torch."
+        return prefix + _TYPE_NAMES[self._dtype.name]
+
+    # --- conversion -----------------------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return backend.to_host(self._data).tolist()
+
+    def numpy(self, force=False):
+        if self._device.type != "cpu":
+            raise TypeError(
+                f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first."
+            )
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+            )
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from .printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __deepcopy__(self, memo):
+        copy = wrap(self._data.copy(), self._dtype, self._device)
+        copy._requires_grad = self.requires_grad
+        return copy
+
+    # --- dtype and device moves (differentiable) ------------------------------------------------
+    def to(self, *args, **kwargs):
+        return shape.to(self, *args, **kwargs)
+
+    def float(self):
+        return shape.to(self, dtypes.float32)
+
+    def double(self):
+        return shape.to(self, dtypes.float64)
+
+    def half(self):
+        return shape.to(self, dtypes.float16)
+
+    def long(self):
+        return shape.to(self, dtypes.int64)
+
+    def int(self):
+        return shape.to(self, dtypes.int32)
+
+    def bool(self):
+        return shape.to(self, dtypes.bool)
+
+    def cpu(self):
+        return shape.to(self, backend.CPU)
+
+    def cuda(self, device=None):
+        return shape.to(self, backend.device("cuda" if device is None else device))
+
+    def clone(self):
+        return shape.clone(self)
+
+    def contiguous(self):
+        return self
+
+    # --- arithmetic -------------------------------------------------------------------------------
+    def __add__(self, other):
+        return arithmetic.add(self, other)
+
+    def __radd__(self, other):
+        return arithmetic.add(self, other)
+
+    def __sub__(self, other):
+        return arithmetic.sub(self, other)
+
+    def __rsub__(self, other):
+        return arithmetic.rsub(self, other)
+
+    def __mul__(self, other):
+        return arithmetic.mul(self, other)
+
+    def __rmul__(self, other):
+        return arithmetic.mul(self, other)
+
+    def __truediv__(self, other):
+        return arithmetic.div(self, other)
+
+    def __rtruediv__(self, other):
+        return arithmetic.rdiv(self, other)
+
+    def __floordiv__(self, other):
+        return arithmetic.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return arithmetic.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return arithmetic.remainder(self, other)
+
+    def __pow__(self, exponent):
+        return arithmetic.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return arithmetic.rpow(self, base)
+
+    def __neg__(self):
+        return arithmetic.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return pointwise.abs(self)
+
+    def __matmul__(self, other):
+        return linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return linalg.matmul(other, self)
+
+    def add(self, other, *, alpha=1):
+        return arithmetic.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return arithmetic.sub(self, other, alpha=alpha)
+
+    def mul(self, other):
+        return arithmetic.mul(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        return arithmetic.div(self, other, rounding_mode=rounding_mode)
+
+    def pow(self, exponent):
+        return arithmetic.pow(self, exponent)
+
+    def neg(self):
+        return arithmetic.neg(self)
+
+    def reciprocal(self):
+        return arithmetic.reciprocal(self)
+
+    # --- comparisons (no gradient) ----------------------------------------------------------------
+    def __eq__(self, other):
+        return comparison.eq(self, other)
+
+    def __ne__(self, other):
+        return comparison.ne(self, other)
+
+    def __lt__(self, other):
+        return comparison.lt(self, other)
+
+    def __le__(self, other):
+        return comparison.le(self, other)
+
+    def __gt__(self, other):
+        return comparison.gt(self, other)
+
+    def __ge__(self, other):
+        return comparison.ge(self, other)
+
+    def __and__(self, other):
+        return comparison.logical_and(self, other)
+
+    def __or__(self, other):
+        return comparison.logical_or(self, other)
+
+    def __xor__(self, other):
+        return comparison.logical_xor(self, other)
+
+    def __invert__(self):
+        return comparison.logical_not(self)
+
+    def eq(self, other):
+        return comparison.eq(self, other)
+
+    def ne(self, other):
+        return comparison.ne(self, other)
+
+    def lt(self, other):
+        return comparison.lt(self, other)
+
+    def le(self, other):
+        return comparison.le(self, other)
+
+    def gt(self, other):
+        return comparison.gt(self, other)
+
+    def ge(self, other):
+        return comparison.ge(self, other)
+
+    def equal(self, other):
+        return comparison.equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return comparison.allclose(self, other, rtol, atol, equal_nan)
+
+    def isnan(self):
+        return comparison.isnan(self)
+
+    def isinf(self):
+        return comparison.isinf(self)
+
+    def isfinite(self):
+        return comparison.isfinite(self)
+
+    def any(self, dim=None, keepdim=False):
+        return comparison.any(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return comparison.all(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return comparison.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return comparison.argmin(self, dim, keepdim)
+
+    # --- pointwise math -------------------------------------------------------------------------
+    def exp(self):
+        return pointwise.exp(self)
+
+    def log(self):
+        return pointwise.log(self)
+
+    def log1p(self):
+        return pointwise.log1p(self)
+
+    def sqrt(self):
+        return pointwise.sqrt(self)
+
+    def rsqrt(self):
+        return pointwise.rsqrt(self)
+
+    def sin(self):
+        return pointwise.sin(self)
+
+    def cos(self):
+        return pointwise.cos(self)
+
+    def tanh(self):
+        return pointwise.tanh(self)
+
+    def sigmoid(self):
+        return pointwise.sigmoid(self)
+
+    def relu(self):
+        return pointwise.relu(self)
+
+    def abs(self):
+        return pointwise.abs(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's parameter names
+        return pointwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return pointwise.maximum(self, other)
+
+    def minimum(self, other):
+        return pointwise.minimum(self, other)
+
+    def masked_fill(self, mask, value):
+        return pointwise.masked_fill(self, mask, value)
+
+    def where(self, condition, other):
+        return pointwise.where(condition, self, other)
+
+    # --- reductions -----------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return reduction.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduction.mean(self, dim, keepdim, dtype=dtype)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return reduction.prod(self, dim, keepdim, dtype=dtype)
+
+    def max(self, dim=None, keepdim=False):
+        return reduction.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return reduction.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return reduction.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return reduction.amin(self, dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return reduction.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return reduction.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return reduction.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def logsumexp(self, dim, keepdim=False):
+        return reduction.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim, dtype=None):
+        return reduction.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return reduction.log_softmax(self, dim, dtype=dtype)
+
+    # --- shape ----------------------------------------------------------------------------------
+    def reshape(self, *shape_):
+        return shape.reshape(self, _shape_args(shape_))
+
+    def view(self, *shape_):
+        return shape.view(self, _shape_args(shape_))
+
+    def view_as(self, other):
+        return shape.view(self, other.shape)
+
+    def reshape_as(self, other):
+        return shape.reshape(self, other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return shape.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0, dim1):
+        return shape.transpose(self, dim0, dim1)
+
+    def t(self):
+        return shape.t(self)
+
+    @property
+    def T(self):  # noqa: N802 - PyTorch's name
+        return shape.permute(self, tuple(reversed(range(self._data.ndim))))
+
+    @property
+    def mT(self):  # noqa: N802 - PyTorch's name
+        return shape.transpose(self, -2, -1)
+
+    def permute(self, *dims):
+        return shape.permute(self, _shape_args(dims))
+
+    def squeeze(self, dim=None):
+        return shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return shape.unsqueeze(self, dim)
+
+    def expand(self, *sizes):
+        return shape.expand(self, _shape_args(sizes))
+
+    def expand_as(self, other):
+        return shape.expand(self, other.shape)
+
+    def split(self, split_size, dim=0):
+        return shape.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return shape.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return shape.unbind(self, dim)
+
+    def repeat(self, *sizes):
+        return shape.repeat(self, _shape_args(sizes))
+
+    # --- linear algebra ---------------------------------------------------------------------------
+    def matmul(self, other):
+        return linalg.matmul(self, other)
+
+    def mm(self, mat2):
+        return linalg.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return linalg.bmm(self, mat2)
+
+    def mv(self, vec):
+        return linalg.mv(self, vec)
+
+    def dot(self, other):
+        return linalg.dot(self, other)
+
+    # --- indexing -------------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return indexing.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        indexing.setitem(self, index, value)
+
+    # --- in place -------------------------------------------------------------------------------
+    def add_(self, other, *, alpha=1):
+        return inplace.add_(self, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return inplace.sub_(self, other, alpha=alpha)
+
+    def mul_(self, other):
+        return inplace.mul_(self, other)
+
+    def div_(self, other):
+        return inplace.div_(self, other)
+
+    def pow_(self, exponent):
+        return inplace.pow_(self, exponent)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's parameter names
+        return inplace.clamp_(self, min, max)
+
+    def zero_(self):
+        return inplace.zero_(self)
+
+    def fill_(self, value):
+        return inplace.fill_(self, value)
+
+    def copy_(self, source):
+        return inplace.copy_(self, source)
+
+    def masked_fill_(self, mask, value):
+        return inplace.masked_fill_(self, mask, value)
+
+    def normal_(self, mean=0.0, std=1.0):
+        return inplace.normal_(self, mean, std)
+
+    def uniform_(self, a=0.0, b=1.0):
+        return inplace.uniform_(self, a, b)
+
+    def __iadd__(self, other):
+        return inplace.add_(self, other)
+
+    def __isub__(self, other):
+        return inplace.sub_(self, other)
+
+    def __imul__(self, other):
+        return inplace.mul_(self, other)
+
+    def __itruediv__(self, other):
+        return inplace.div_(self, other)
+
+    def __ipow__(self, exponent):
+        return inplace.pow_(self, exponent)
+
+
+def _shape_args(args):
+    """`view(2, 3)` and `view((2, 3))` mean the same."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _wrap_dim(dim, ndim):
+    """A dimension index, negative ones counted from the end, checked as PyTorch checks it."""
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-bound}, {bound - 1}], but got {dim})"
+        )
+    return dim % bound
+
+
+_new = object.__new__
+
+
+def wrap(data, dtype, device, grad_fn=None, output_nr=0, version_box=None):
+    """A tensor around an array; the one constructor every op uses (kept lean: it is hot)."""
+    tensor = _new(Tensor)
+    tensor._data = data
+    tensor._dtype = dtype
+    tensor._device = device
+    tensor._requires_grad = False
+    tensor.grad_fn = grad_fn
+    tensor._output_nr = output_nr
+    tensor._grad = None
+    tensor._version_box = [0] if version_box is None else version_box
+    tensor._accumulate_node = None
+    tensor._hooks = None
+    tensor._retains_grad = False
+    return tensor
+
+
+def attach(out, node):
+    """Make `node` the grad_fn of an op's output (called only when the op records a graph)."""
+    out.grad_fn = node
+    return out
+
+
+def needs_grad(*inputs):
+    """Whether an op on these inputs records a node: grad mode on and some input requires grad."""
+    if not _GradMode.enabled:
+        return False
+    for t in inputs:
+        if isinstance(t, Tensor) and (t._requires_grad or t.grad_fn is not None):
+            return True
+    return False
+
+
+from .ops import (  # noqa: E402 - the ops need Tensor defined first
+    arithmetic, comparison, indexing, inplace, linalg, pointwise, reduction, shape,
+)
