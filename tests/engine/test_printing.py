@@ -359,6 +359,12 @@ ENGINE_CASES = [
     ([1.0, 2.0], {"dtype": "float64", "requires_grad": True}),
     ([[0.1] * 30] * 3, {}),
     (list(range(2000)), {}),
+    ([[1.0, 2.0], [3.0, 4.0]], {"dtype": "float16"}),
+    ([1, -2], {"dtype": "int32"}),
+    ([-0.0, float("nan"), float("inf"), 1e9], {}),
+    pytest.param([], {}, marks=pytest.mark.xfail(
+        reason="engine.tensor([]) is bool (numpy infers nothing); torch.tensor([]) is float32")),
+    (np.arange(1200.0).reshape(3, 20, 20).tolist(), {"requires_grad": True}),
 ]
 
 
@@ -382,3 +388,16 @@ def test_engine_tensor_repr_with_grad_fn():
     y = torch.tensor([1.0, -2.0], requires_grad=True)
     assert repr(x * 2) == repr(y * 2)
     assert repr((x + x).sum()) == repr((y + y).sum())
+    assert repr(x.exp()) == repr(y.exp())
+
+
+def test_engine_set_printoptions():
+    engine = engine_tensor_module()
+    data = [[1.23456, 100.5], [-3.0, 1e-3]]
+    try:
+        engine.set_printoptions(precision=2, sci_mode=False)
+        torch.set_printoptions(precision=2, sci_mode=False)
+        assert repr(engine.tensor(data)) == repr(torch.tensor(data))
+    finally:
+        engine.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")
