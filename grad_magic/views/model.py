@@ -1,0 +1,179 @@
+"""What a `%%grad` cell's view shows, as plain Python: the one model behind every rendering.
+
+`build_view` reads the live tensors and graph once, copies what it needs to the host and keeps
+only plain data (str, int, float, bool, lists, dicts; numpy arrays for re-slicing), so a view
+never holds a GPU array, a tensor or an autograd node. The widget, the static HTML and the text
+are all drawn from a CellView; `to_dict()` gives scripts and tests exactly what the user sees.
+"""
+from dataclasses import dataclass, field
+
+from .. import gradflow
+from ..graph import build_graph
+from . import details
+from .values import clamp_index, describe_array, to_host
+
+SLICEABLE_LIMIT = 4_000_000  # tensors of 3+ dims up to this many elements keep a host copy to re-slice
+
+
+@dataclass
+class CellView:
+    title: str
+    tensors: list  # one row per tensor: name, shape, dtype, device, flags, grad_fn, values
+    gradients: list  # one row per leaf (and retained non-leaf): status and values of .grad
+    graph: dict | None  # nodes, edges, roots, hidden, dot, svg, text, renderer; None: no graph
+    note: str = ""  # why there is no graph, or what happened to it
+    flows: dict = field(default_factory=dict)  # node id -> the gradients that last flowed through it
+    hooks: bool = True  # whether the engine let us record gradient flow
+    widget: object = field(default=None, repr=False)  # the GradWidget showing this view, if shown
+    _arrays: dict = field(default_factory=dict, repr=False)  # (section, row) -> host array
+
+    def to_dict(self):
+        """Everything the view shows, as plain Python."""
+        return {
+            "title": self.title,
+            "tensors": self.tensors,
+            "gradients": self.gradients,
+            "graph": self.graph,
+            "note": self.note,
+        }
+
+    def is_empty(self):
+        """Nothing to show: the cell bound no tensor and drew no graph."""
+        return not self.tensors and not self.gradients and self.graph is None
+
+    def tensor(self, name):
+        """The row of the tensor named `name` in the Tensors section."""
+        return next(row for row in self.tensors if row["name"] == name)
+
+    def gradient(self, name):
+        return next(row for row in self.gradients if row["name"] == name)
+
+    def node_detail(self, node_id):
+        """What selecting a graph node shows: a title, fields and value blocks."""
+        node = next(n for n in self.graph["nodes"] if n["id"] == node_id)
+        return details.node_detail(node, self.flows.get(node_id), self.hooks)
+
+    def reslice(self, section, row, index):
+        """Show another 2-D slice of a tensor of 3+ dimensions; returns the new values block."""
+        rows = self.tensors if section == "tensors" else self.gradients
+        array = self._arrays.get((section, row))
+        if array is None:
+            return rows[row]["values"]
+        index = clamp_index(array.shape[:-2], index)
+        rows[row] = {**rows[row], "values": describe_array(array, index)}
+        return rows[row]["values"]
+
+
+# --- building ---------------------------------------------------------------------------------
+class _HostCopies:
+    """Host arrays of tensors, each copied once per view."""
+
+    def __init__(self):
+        self._arrays = {}
+
+    def __call__(self, tensor):
+        key = id(tensor)
+        if key not in self._arrays:
+            self._arrays[key] = (tensor, to_host(tensor))  # the tensor is held so the id stays its own
+        return self._arrays[key][1]
+
+
+def _grad_of(tensor):
+    if tensor.is_leaf or getattr(tensor, "retains_grad", False):
+        return tensor.grad
+    return None
+
+
+def tensor_row(name, tensor, host):
+    grad_fn = tensor.grad_fn
+    return {
+        "name": name,
+        "shape": [int(s) for s in tensor.shape],
+        "dtype": str(tensor.dtype),
+        "device": str(tensor.device),
+        "requires_grad": bool(tensor.requires_grad),
+        "is_leaf": bool(tensor.is_leaf),
+        "grad_fn": None if grad_fn is None else grad_fn.name(),
+        "values": describe_array(host(tensor)),
+    }
+
+
+def gradient_row(name, tensor, host):
+    grad = _grad_of(tensor)
+    return {
+        "name": name,
+        "of": "leaf" if tensor.is_leaf else "retained non-leaf",
+        "shape": [int(s) for s in tensor.shape],
+        "computed": grad is not None,
+        "status": "computed" if grad is not None else "not computed yet",
+        "values": None if grad is None else describe_array(host(grad)),
+    }
+
+
+def _has_gradient_row(tensor):
+    return (tensor.is_leaf and tensor.requires_grad) or getattr(tensor, "retains_grad", False)
+
+
+def _keep_for_slicing(view, section, rows, tensors, host):
+    for i, (row, tensor) in enumerate(zip(rows, tensors)):
+        if row["values"] and row["values"]["slicer"] and tensor.numel() <= SLICEABLE_LIMIT:
+            view._arrays[(section, i)] = host(tensor)
+
+
+def build_view(title, shown, roots, names, settings):
+    """The CellView of a cell.
+
+    shown: name -> tensor for the Tensors section; roots: name -> tensor whose graph is drawn;
+    names: id(tensor) -> name for labelling graph leaves; settings: a Settings.
+    """
+    host = _HostCopies()
+    tensors = [tensor_row(name, t, host) for name, t in shown.items()]
+    graph, note, flows, graph_leaves = None, "", {}, []
+    if not settings.graph:
+        note = "graph off (--no-graph)"
+    elif not roots:
+        note = "no graph: no tensor of this cell requires grad"
+    else:
+        built = build_graph(list(roots.items()), names, settings.max_nodes, tensors=list(shown.items()))
+        graph, note = _graph_data(built, settings.renderer)
+        flows = _flows(built, host)
+        graph_leaves = [(names.get(id(n.ref), n.label), n.ref) for n in built.nodes if n.kind == "leaf"]
+    with_grads = [(name, t) for name, t in shown.items() if _has_gradient_row(t)]
+    named = {id(t) for t in shown.values()}
+    with_grads += [(label, t) for label, t in graph_leaves if id(t) not in named and _has_gradient_row(t)]
+    gradients = [gradient_row(name, t, host) for name, t in with_grads]
+    view = CellView(title, tensors, gradients, graph, note, flows, hooks=_engine_has_node_hooks(roots))
+    _keep_for_slicing(view, "tensors", tensors, list(shown.values()), host)
+    grads = [_grad_of(t) for _, t in with_grads]
+    _keep_for_slicing(view, "gradients", gradients, grads, host)
+    return view
+
+
+def _graph_data(built, renderer):
+    note = ""
+    try:
+        svg = built.to_svg(renderer)
+    except RuntimeError as error:  # renderer='graphviz' without the `dot` program
+        note = f"{error}; drawn with the builtin layout instead"
+        renderer, svg = "builtin", built.to_svg("builtin")
+    if built.hidden:
+        note = (note + "; " if note else "") + f"{built.hidden} autograd nodes folded or left out"
+    data = built.to_data()
+    data.update(dot=built.to_dot(), svg=svg, text=built.to_text(), renderer=renderer)
+    return data, note
+
+
+def _flows(built, host):
+    """node id -> the last recorded gradient flow through it, as values blocks."""
+    flows = {}
+    for node in built.nodes:
+        if node.kind != "function" or "folded" in node.detail or "omitted" in node.detail:
+            continue
+        flow = gradflow.last_flow(node.ref)
+        if flow is not None:
+            flows[node.id] = details.flow_blocks(flow, host)
+    return flows
+
+
+def _engine_has_node_hooks(roots):
+    return all(hasattr(t.grad_fn, "register_hook") for t in roots.values() if t.grad_fn is not None)

@@ -1,0 +1,178 @@
+// The %%grad widget's front end. Python computes everything (formatted values, colours, the SVG,
+// node details); this file only lays the synced traits out and reports clicks back through two
+// traits: `selected` (a graph node id) and `slice_request` ({section, row, index}).
+// Text is only ever set with textContent; the SVG is parsed as XML and stripped of anything active.
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") el.textContent = value;
+    else if (key === "style") Object.assign(el.style, value);
+    else el.setAttribute(key, value);
+  }
+  for (const child of children) if (child) el.append(child);
+  return el;
+}
+
+const shape = (dims) => "(" + dims.join(", ") + (dims.length === 1 ? ",)" : ")");
+
+// --- values: a grid of coloured cells, or a summary line with leading values ------------------
+function valuesView(block, onSlice) {
+  if (!block) return h("span", { class: "gm-muted", text: "—" });
+  const box = h("div", { class: "gm-values" });
+  if (block.slicer) box.append(slicerView(block, onSlice));
+  else if (!block.rows.length) box.append(h("div", { class: "gm-summary", text: block.summary }));
+  if (block.rows.length) {
+    const table = h("table", { class: "gm-grid" });
+    for (const row of block.rows) {
+      const tr = h("tr");
+      for (const cell of row) {
+        tr.append(h("td", { text: cell.text, style: { background: cell.bg, color: cell.fg } }));
+      }
+      table.append(tr);
+    }
+    box.append(table);
+  }
+  if (block.head.length) box.append(h("div", { class: "gm-summary", text: "first values: " + block.head.join(" ") + " …" }));
+  return box;
+}
+
+function slicerView(block, onSlice) {
+  const bar = h("div", { class: "gm-slicer" }, h("span", { class: "gm-summary", text: block.summary + "  slice [" }));
+  block.slicer.dims.forEach((size, axis) => {
+    const input = h("input", { type: "number", min: "0", max: String(size - 1), value: String(block.slicer.index[axis]) });
+    input.addEventListener("change", () => {
+      const index = [...block.slicer.index];
+      index[axis] = Number(input.value);
+      onSlice(index);
+    });
+    bar.append(input, h("span", { text: axis < block.slicer.dims.length - 1 ? ", " : ", :, :]" }));
+  });
+  return bar;
+}
+
+// --- sections -----------------------------------------------------------------------------------
+function tensorsView(model) {
+  const rows = model.get("tensors");
+  if (!rows.length) return h("p", { class: "gm-muted", text: "No tensor was bound or changed by this cell." });
+  const table = h("table", { class: "gm-table" });
+  const head = h("tr");
+  for (const name of ["name", "shape", "dtype", "device", "requires_grad", "is_leaf", "grad_fn", "values"]) head.append(h("th", { text: name }));
+  table.append(head);
+  rows.forEach((r, i) => {
+    const cells = [r.name, shape(r.shape), r.dtype, r.device, String(r.requires_grad), String(r.is_leaf), r.grad_fn || "—"];
+    const tr = h("tr");
+    cells.forEach((text, k) => tr.append(h("td", { text, class: k === 0 ? "gm-name" : "" })));
+    tr.append(h("td", {}, valuesView(r.values, (index) => requestSlice(model, "tensors", i, index))));
+    table.append(tr);
+  });
+  return table;
+}
+
+function gradientsView(model) {
+  const rows = model.get("gradients");
+  if (!rows.length) return h("p", { class: "gm-muted", text: "No leaf requires grad." });
+  const table = h("table", { class: "gm-table" });
+  const head = h("tr");
+  for (const name of ["name", "shape", "of", ".grad"]) head.append(h("th", { text: name }));
+  table.append(head);
+  rows.forEach((r, i) => {
+    const grad = r.computed
+      ? valuesView(r.values, (index) => requestSlice(model, "gradients", i, index))
+      : h("i", { class: "gm-muted", text: "not computed yet" });
+    table.append(h("tr", {}, h("td", { class: "gm-name", text: r.name }), h("td", { text: shape(r.shape) }), h("td", { text: r.of }), h("td", {}, grad)));
+  });
+  return table;
+}
+
+function requestSlice(model, section, row, index) {
+  model.set("slice_request", { section, row, index });
+  model.save_changes();
+}
+
+// The SVG comes from Python, already escaped; parsing it as XML and dropping scripts, foreign
+// objects and event attributes keeps it inert even so.
+function safeSvg(text) {
+  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  const svg = doc.documentElement;
+  if (svg.nodeName !== "svg") return h("div", { class: "gm-muted", text: "(the drawing could not be read)" });
+  for (const bad of svg.querySelectorAll("script, foreignObject, iframe")) bad.remove();
+  for (const el of [svg, ...svg.querySelectorAll("*")]) {
+    for (const attr of [...el.attributes]) {
+      const value = attr.value.trim().toLowerCase();
+      if (attr.name.startsWith("on") || value.startsWith("javascript:")) el.removeAttribute(attr.name);
+    }
+  }
+  return document.importNode(svg, true);
+}
+
+function detailView(detail) {
+  if (!detail || !detail.id) return h("p", { class: "gm-muted", text: "Click a node to see its details." });
+  const box = h("div", { class: "gm-detail" }, h("div", { class: "gm-name", text: detail.title + "  (" + detail.kind + ")" }));
+  const table = h("table", { class: "gm-table" });
+  for (const [label, text] of detail.fields) table.append(h("tr", {}, h("th", { text: label }), h("td", { text })));
+  box.append(table);
+  for (const block of detail.blocks) box.append(h("div", { class: "gm-label", text: block.label }), valuesView(block.values, () => {}));
+  return box;
+}
+
+function graphView(model, state) {
+  const svgText = model.get("svg");
+  const note = model.get("note");
+  if (!svgText) return h("p", { class: "gm-muted", text: note || "No graph." });
+  const drawing = h("div", { class: "gm-svg" }, safeSvg(svgText));
+  drawing.addEventListener("click", (event) => {
+    const node = event.target.closest("[data-node], g.node[id]");
+    if (!node) return;
+    const id = node.getAttribute("data-node") || node.getAttribute("id");
+    for (const el of drawing.querySelectorAll(".gm-selected")) el.classList.remove("gm-selected");
+    node.classList.add("gm-selected");
+    model.set("selected", id);
+    model.save_changes();
+  });
+  const legend = h("div", { class: "gm-legend" });
+  for (const item of model.get("legend")) {
+    legend.append(h("span", { class: "gm-swatch", style: { background: item.fill, borderColor: item.stroke } }), h("span", { text: item.text }));
+  }
+  const blob = new Blob([model.get("dot")], { type: "text/vnd.graphviz" });
+  state.dotUrl && URL.revokeObjectURL(state.dotUrl);
+  state.dotUrl = URL.createObjectURL(blob);
+  const link = h("a", { href: state.dotUrl, download: "graph.dot", text: "download DOT" });
+  state.detail = h("div", {}, detailView(model.get("detail")));
+  return h("div", { class: "gm-graph" }, h("div", {}, drawing, legend, note ? h("p", { class: "gm-muted", text: note }) : null, link), state.detail);
+}
+
+// --- the widget: a title and three tabs ----------------------------------------------------------
+const SECTIONS = [
+  ["Tensors", tensorsView, ["tensors"]],
+  ["Graph", graphView, ["svg", "dot", "note", "legend"]],
+  ["Gradients", gradientsView, ["gradients"]],
+];
+
+function render({ model, el }) {
+  const state = { tab: 0 };
+  const root = h("div", { class: "grad-magic" });
+  const tabs = h("div", { class: "gm-tabs" });
+  const panel = h("div", { class: "gm-panel" });
+  root.append(h("div", { class: "gm-title", text: model.get("title") }), tabs, panel);
+
+  const buttons = SECTIONS.map(([name], k) => {
+    const button = h("button", { type: "button", text: name });
+    button.addEventListener("click", () => { state.tab = k; draw(); });
+    tabs.append(button);
+    return button;
+  });
+  function draw() {
+    buttons.forEach((b, k) => b.classList.toggle("gm-active", k === state.tab));
+    panel.replaceChildren(SECTIONS[state.tab][1](model, state));
+  }
+  SECTIONS.forEach(([, , traits], k) => {
+    for (const trait of traits) model.on("change:" + trait, () => state.tab === k && draw());
+  });
+  model.on("change:detail", () => state.detail && state.detail.replaceChildren(detailView(model.get("detail"))));
+  draw();
+  el.append(root);
+  return () => state.dotUrl && URL.revokeObjectURL(state.dotUrl);
+}
+
+export default { render };

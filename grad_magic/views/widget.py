@@ -1,0 +1,77 @@
+"""The widget shown after a `%%grad` cell: an anywidget whose synced traits are the whole protocol.
+
+Python fills every trait from a CellView (formatted values, colours, the SVG, node details);
+widget.js only lays them out and reports the user's clicks back through two traits:
+`selected` (a graph node's id; Python answers with `detail`) and `slice_request` (another 2-D
+slice of a tensor; Python answers with new rows). Without a live widget front end the same
+content appears as static HTML or text, from `_repr_mimebundle_`.
+"""
+from pathlib import Path
+
+import anywidget
+import traitlets
+
+from ..graph import KIND_STYLE, LEGEND
+from . import html, text
+
+_HERE = Path(__file__).parent
+WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+
+
+def legend():
+    return [{"kind": kind, "text": label, **KIND_STYLE[kind]} for kind, label in LEGEND]
+
+
+class GradWidget(anywidget.AnyWidget):
+    _esm = _HERE / "widget.js"
+    _css = _HERE / "widget.css"
+
+    title = traitlets.Unicode().tag(sync=True)
+    tensors = traitlets.List().tag(sync=True)
+    gradients = traitlets.List().tag(sync=True)
+    svg = traitlets.Unicode().tag(sync=True)
+    dot = traitlets.Unicode().tag(sync=True)
+    note = traitlets.Unicode().tag(sync=True)
+    legend = traitlets.List().tag(sync=True)
+    selected = traitlets.Unicode().tag(sync=True)  # set by the front end: a clicked node's id
+    detail = traitlets.Dict().tag(sync=True)  # the selected node's detail, set by Python
+    slice_request = traitlets.Dict().tag(sync=True)  # set by the front end: {section, row, index}
+
+    def __init__(self, view, **kwargs):
+        graph = view.graph or {}
+        super().__init__(
+            title=view.title,
+            tensors=view.tensors,
+            gradients=view.gradients,
+            svg=graph.get("svg", ""),
+            dot=graph.get("dot", ""),
+            note=view.note,
+            legend=legend() if graph else [],
+            **kwargs,
+        )
+        self.view = view
+
+    @traitlets.observe("selected")
+    def _show_detail(self, change):
+        node_ids = {n["id"] for n in (self.view.graph or {}).get("nodes", [])}
+        self.detail = self.view.node_detail(change.new) if change.new in node_ids else {}
+
+    @traitlets.observe("slice_request")
+    def _reslice(self, change):
+        request = change.new
+        section, row = request.get("section"), request.get("row")
+        if section not in ("tensors", "gradients") or not isinstance(row, int):
+            return
+        rows = getattr(self.view, section)
+        if 0 <= row < len(rows):
+            self.view.reslice(section, row, request.get("index") or [])
+            setattr(self, section, list(rows))
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The live widget, with static HTML and text for front ends that can't run it."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
+        data = dict(data)
+        data["text/plain"] = text.render(self.view)
+        data["text/html"] = html.render(self.view)
+        return data, metadata
