@@ -3,6 +3,8 @@
 This module is the only one that knows which library holds a device's arrays. Ops ask it for the
 array module of a device (`array_module`) and use that module's numpy-style functions.
 """
+import contextlib
+
 import numpy
 
 
@@ -100,6 +102,24 @@ def to_device(array, dev):
     if dev.type == "cpu":
         return to_host(array)
     return array_module(dev).asarray(array)
+
+
+# numpy returns scalars, not 0-d arrays, from ops on 0-d arrays; tensors always hold arrays
+SCALAR_TYPES = frozenset(
+    numpy.dtype(code).type for code in ("?", "b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "e", "f", "d", "g")
+)
+
+
+def as_host_array(value):
+    return numpy.asarray(value)
+
+
+def quiet_float_errors(dev):
+    """A context in which numpy stays silent about inf and nan results (divide by zero, invalid,
+    overflow), as PyTorch does; CuPy never warns, so for it this does nothing."""
+    if dev.type == "cpu":
+        return numpy.errstate(divide="ignore", invalid="ignore", over="ignore")
+    return contextlib.nullcontext()
 
 
 def to_host(array):

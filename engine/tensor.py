@@ -698,6 +698,8 @@ _new = object.__new__
 
 def wrap(data, dtype, device, grad_fn=None, output_nr=0, version_box=None):
     """A tensor around an array; the one constructor every op uses (kept lean: it is hot)."""
+    if data.__class__ in backend.SCALAR_TYPES:
+        data = backend.as_host_array(data)  # numpy gives 0-d results as scalars: keep an array
     tensor = _new(Tensor)
     tensor._data = data
     tensor._dtype = dtype
@@ -716,6 +718,8 @@ def wrap(data, dtype, device, grad_fn=None, output_nr=0, version_box=None):
 def attach(out, node):
     """Make `node` the grad_fn of an op's output (called only when the op records a graph)."""
     out.grad_fn = node
+    node._out_shape = out._data.shape
+    node._out_dtype = out._dtype
     return out
 
 

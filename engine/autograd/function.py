@@ -50,6 +50,8 @@ class BackwardCFunction(FunctionCtx, Node):
 
     def release(self):
         Node.release(self)
+        if self._saved_list:
+            self._freed = True  # ctx.saved_tensors now raises, as in PyTorch
         self._saved_list = ()
 
     def backward(self, *grad_outputs):
@@ -111,6 +113,8 @@ class Function:
         results = []
         for nr, output in enumerate(outputs):
             if isinstance(output, Tensor):
+                if nr == 0 and record:
+                    node._out_shape, node._out_dtype = output._data.shape, output._dtype
                 if id(output) in inputs:  # an input returned as is: a new tensor on the same values
                     output = wrap(output._data, output._dtype, output._device, version_box=output._version_box)
                 if record and id(output) not in non_differentiable and output._dtype.is_floating_point:

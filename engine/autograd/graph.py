@@ -4,6 +4,7 @@ A tensor made by a differentiable op points at its node (`grad_fn`). A node's `n
 point on towards the inputs' nodes and end at an `AccumulateGrad` per leaf, which writes `.grad`.
 `run_backward` walks that graph once, in PyTorch's order, without recursion.
 """
+import gc
 import heapq
 import itertools
 import weakref
@@ -48,14 +49,14 @@ class SavedTensor:
         return tensor
 
 
-def _modified_message(saved):
-    tensor = saved.tensor
-    where = f", which is output 0 of {saved.output_of.name()}," if saved.output_of else ""
+def _modified_message(tensor, expected_version):
+    output_of = tensor.grad_fn
+    where = f", which is output {tensor._output_nr} of {output_of.name()}," if output_of else ""
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [{tensor.type()} {list(tensor.shape)}]{where} is at version "
-        f"{tensor._version_box[0]}; expected version {saved.version} instead. Hint: enable anomaly "
-        "detection to find the operation that failed to compute its gradient, with "
+        f"{tensor._version_box[0]}; expected version {expected_version} instead. Hint: enable "
+        "anomaly detection to find the operation that failed to compute its gradient, with "
         "torch.autograd.set_detect_anomaly(True)."
     )
 
@@ -65,58 +66,85 @@ def _edge(tensor):
     or (None, 0) when it needs none."""
     node = getattr(tensor, "grad_fn", None)
     if node is not None:
-        return (node, tensor._output_nr)
+        return node._self_edge if tensor._output_nr == 0 else (node, tensor._output_nr)
     if getattr(tensor, "_requires_grad", False):
-        return (tensor._accumulator(), 0)
-    return (None, 0)
+        return tensor._accumulator()._self_edge
+    return _NO_EDGE
+
+
+_NO_EDGE = (None, 0)
 
 
 class Node:
     """One backward function. Subclasses are named as PyTorch names them (`MulBackward0`) and
     define `backward(self, *grad_outputs)`, returning one gradient per input.
 
-    Saved values are kept in `_saved` and read as `self._saved_<name>` (as PyTorch exposes them);
-    saved tensors are checked against in-place changes and freed after backward.
+    `save(self=..., dim=...)` keeps what backward needs as attributes `_saved_self`, `_saved_dim`
+    (PyTorch's names, so a graph view can show them); saved tensors are checked against in-place
+    changes before backward runs, and freed after it.
+
+    Every op makes one of these, and a big graph holds thousands, so they stay lean: few objects
+    each (the cyclic garbage collector's cost grows with their number).
     """
 
+    __slots__ = (
+        "next_functions", "_sequence_nr", "_self_edge", "_out_shape", "_out_dtype",
+        "_versions_of_saved", "_freed", "_hooks", "__dict__", "__weakref__",
+    )
     num_outputs = 1
 
     def __init__(self, *inputs):
-        self.next_functions = tuple(map(_edge, inputs))
-        # Each input's shape and dtype: the executor sums broadcast gradients back to the shape
-        # and casts them to the dtype (PyTorch's validate_outputs), so ops need not.
-        self._input_meta = tuple(
-            (t._data.shape, t._dtype) if hasattr(t, "_data") else None for t in inputs
-        )
+        edges = []
+        for tensor in inputs:  # a plain loop: this runs once per recorded op
+            node = getattr(tensor, "grad_fn", None)
+            if node is not None:
+                edges.append(node._self_edge if tensor._output_nr == 0 else (node, tensor._output_nr))
+            elif getattr(tensor, "_requires_grad", False):
+                edges.append(tensor._accumulator()._self_edge)
+            else:  # no gradient needed, or a Python number in a tensor's slot
+                edges.append(_NO_EDGE)
+        self.next_functions = tuple(edges)
         self._sequence_nr = next(_sequence)
-        self._saved = {}
+        self._self_edge = (self, 0)
+        # The shape and dtype of output 0, set by `attach`: a gradient arriving for it is summed
+        # back to the shape (undoing broadcasting) and cast to the dtype, as PyTorch's engine does.
+        self._out_shape = None
+        self._out_dtype = None
+        self._versions_of_saved = None
         self._freed = False
+        self._hooks = None
 
     # --- saved values -------------------------------------------------------------------------
     def save(self, /, **values):
         """Keep values for backward; tensors are kept with their version."""
         for name, value in values.items():
-            self._saved[name] = SavedTensor(value) if hasattr(value, "_version_box") else value
+            setattr(self, "_saved_" + name, value)
+            version_box = getattr(value, "_version_box", None)
+            if version_box is not None:
+                if self._versions_of_saved is None:
+                    self._versions_of_saved = []
+                self._versions_of_saved.append((name, version_box[0]))
+
+    def check_saved(self):
+        """Raise if backward can't run: saved tensors freed, or changed in place since saved."""
+        if self._freed:
+            raise RuntimeError(FREED_MESSAGE)
+        for name, version in self._versions_of_saved:
+            tensor = getattr(self, "_saved_" + name)
+            if tensor._version_box[0] != version:
+                raise RuntimeError(_modified_message(tensor, version))
 
     def __getattr__(self, name):
-        if name.startswith("_saved_") and name[7:] in self.__dict__.get("_saved", ()):
-            value = self._saved[name[7:]]
-            if isinstance(value, SavedTensor):
-                if self._freed:
-                    raise RuntimeError(FREED_MESSAGE)
-                return value.unpack()
-            return value
+        if name.startswith("_saved_") and self._freed:
+            raise RuntimeError(FREED_MESSAGE)  # a saved tensor after the graph was freed
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
-    def __dir__(self):
-        return sorted(set(super().__dir__()) | {"_saved_" + name for name in self._saved})
 
     def release(self):
         """Free the saved tensors (the graph is spent unless retain_graph=True)."""
-        self._freed = True
-        for name, value in self._saved.items():
-            if isinstance(value, SavedTensor):
-                value.tensor = None
+        if self._versions_of_saved is not None:
+            self._freed = True
+            for name, _ in self._versions_of_saved:
+                delattr(self, "_saved_" + name)
 
     def should_compute_output(self, index):
         return self.next_functions[index][0] is not None
@@ -137,11 +165,11 @@ class Node:
 
     def register_hook(self, hook):
         """`hook(grad_inputs, grad_outputs)` runs after this node; it may return new grad_inputs."""
-        return _add_hook(self, "_post_hooks", hook)
+        return _hooks_of(self).post.add(hook)
 
     def register_prehook(self, hook):
         """`hook(grad_outputs)` runs before this node; it may return new grad_outputs."""
-        return _add_hook(self, "_pre_hooks", hook)
+        return _hooks_of(self).pre.add(hook)
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -154,21 +182,37 @@ class Node:
         return self.backward(*grad_outputs)
 
 
-def _add_hook(owner, attribute, hook):
-    hooks = owner.__dict__.setdefault(attribute, [])
-    hooks.append(hook)
-    return RemovableHandle(hooks, hook)
+class HookList(list):
+    def add(self, hook):
+        self.append(hook)
+        return RemovableHandle(self, hook)
+
+
+class NodeHooks:
+    """A node's hooks, made only for the few nodes that get one (nodes are many and hot)."""
+
+    __slots__ = ("pre", "post", "tensor", "retained")
+
+    def __init__(self):
+        self.pre = HookList()  # node.register_prehook
+        self.post = HookList()  # node.register_hook
+        self.tensor = {}  # output number -> HookList: register_hook on a non-leaf tensor
+        self.retained = {}  # output number -> weakref to a tensor that called retain_grad()
+
+
+def _hooks_of(node):
+    if node._hooks is None:
+        node._hooks = NodeHooks()
+    return node._hooks
 
 
 class AccumulateGrad(Node):
     """The end of a path: adds the arriving gradient into the leaf's `.grad`."""
 
     def __init__(self, variable):
-        self.next_functions = ()
-        self._input_meta = ()
+        Node.__init__(self)
         self._sequence_nr = float("inf")  # PyTorch runs these as soon as they are ready
-        self._saved = {}
-        self._freed = False
+        self._out_shape = self._out_dtype = None  # read from the variable itself
         self.variable = variable
 
     def name(self):
@@ -240,95 +284,120 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     touched; otherwise they are accumulated into `.grad` (of `inputs` only, when given).
     """
     root_edges = [_edge(t) for t in roots]
-    target_edges = [_edge(t) for t in inputs] if inputs is not None else []
-    dependencies, order = _count_dependencies({node for node, _ in root_edges})
-    needed = None
-    if inputs is not None:
-        target_nodes = {node for node, _ in target_edges}
-        needed = _nodes_to_run(order, target_nodes)
-        if not capture:  # accumulating: the named leaves' AccumulateGrad nodes run too
-            needed |= {node for node in target_nodes if isinstance(node, AccumulateGrad)}
-    captured = {edge: None for edge in target_edges} if capture else None
-    # backward(inputs=[non-leaf]) accumulates into that tensor's .grad, as retain_grad would
-    non_leaf_inputs = {} if capture or inputs is None else {
-        edge: t for edge, t in zip(target_edges, inputs) if t.grad_fn is not None
-    }
+    root_nodes = {node: None for node, _ in root_edges}  # ordered, unlike a set
+    dependencies, order = _count_dependencies(root_nodes)
+    targets = _Targets(inputs, capture, order) if inputs is not None else None
 
     buffers = {}
     for (node, nr), grad in zip(root_edges, root_grads):
         _add_to_buffer(buffers, node, nr, grad)
-
-    ready = []
-    for node in {node for node, _ in root_edges}:
-        if dependencies.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._sequence_nr, id(node), node))
+    # Ready nodes run latest-created first, as in PyTorch (AccumulateGrad as soon as it is ready).
+    ready = [(-node._sequence_nr, id(node), node) for node in root_nodes if node not in dependencies]
+    heapq.heapify(ready)
 
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
+    collecting = gc.isenabled()
+    # The walk makes many short-lived objects; pausing the cyclic collector spares it rescanning
+    # a large graph again and again (PyTorch's graph lives in C++ and is never scanned).
+    gc.disable()
     try:
         while ready:
             node = heapq.heappop(ready)[2]
             grads = buffers.pop(node, None) or [None] * node.num_outputs
-            grad_inputs = _run_node(node, grads, needed, captured, non_leaf_inputs)
-            if not retain_graph and grad_inputs is not None:
+            grad_inputs = _run_node(node, grads, targets)
+            if grad_inputs is not None and not retain_graph:
                 node.release()
             for index, (child, nr) in enumerate(node.next_functions):
                 if child is None:
                     continue
-                if grad_inputs is not None and grad_inputs[index] is not None:
-                    _add_to_buffer(buffers, child, nr, _conform(grad_inputs[index], node, index))
-                dependencies[child] -= 1
-                if dependencies[child] == 0:
+                if grad_inputs is not None:
+                    grad = grad_inputs[index]
+                    if grad is not None:
+                        _add_to_buffer(buffers, child, nr, _conform(grad, child, nr, node, index))
+                remaining = dependencies[child] - 1
+                dependencies[child] = remaining
+                if remaining == 0:
                     heapq.heappush(ready, (-child._sequence_nr, id(child), child))
     finally:
         _GradMode.enabled = previous_mode
-    if capture:
-        return tuple(captured[edge] for edge in target_edges)
-    return None
+        if collecting:
+            gc.enable()
+    return targets.captured_grads() if capture else None
 
 
-def _run_node(node, grads, needed, captured, non_leaf_inputs):
+class _Targets:
+    """The `inputs` of autograd.grad / backward(inputs=...): which nodes must run, and where
+    gradients are caught (autograd.grad) or accumulated into a non-leaf's .grad."""
+
+    def __init__(self, inputs, capture, order):
+        self.edges = [_edge(t) for t in inputs]
+        target_nodes = {node for node, _ in self.edges}
+        self.needed = _nodes_to_run(order, target_nodes)
+        self.capture = capture
+        self.captured = {edge: None for edge in self.edges} if capture else {}
+        if not capture:  # accumulating: the named leaves' AccumulateGrad nodes run too
+            self.needed |= {node for node in target_nodes if isinstance(node, AccumulateGrad)}
+        # backward(inputs=[non-leaf]) accumulates into that tensor's .grad, as retain_grad would
+        self.non_leaf = {} if capture else {
+            edge: t for edge, t in zip(self.edges, inputs) if t.grad_fn is not None
+        }
+
+    def see(self, node, grads):
+        """Catch the gradients arriving at a target; False when the node need not run."""
+        for nr, grad in enumerate(grads):
+            if (node, nr) in self.captured:
+                self.captured[(node, nr)] = grad
+            if grad is not None and (node, nr) in self.non_leaf:
+                accumulate_grad(self.non_leaf[(node, nr)], grad, keep_graph=_GradMode.enabled)
+        return node in self.needed
+
+    def captured_grads(self):
+        return tuple(self.captured[edge] for edge in self.edges)
+
+
+def _run_node(node, grads, targets):
     """Run one node's hooks and backward; None when it is skipped (not needed, or no gradient)."""
-    grads = _run_tensor_pre_hooks(node, grads)
-    for nr, grad in enumerate(grads):
-        if captured is not None and (node, nr) in captured:
-            captured[(node, nr)] = grad
-        if (node, nr) in non_leaf_inputs and grad is not None:
-            accumulate_grad(non_leaf_inputs[(node, nr)], grad, keep_graph=_GradMode.enabled)
-    if needed is not None and node not in needed:
+    hooks = node._hooks
+    if hooks is not None:
+        grads = _run_tensor_hooks(hooks, grads)
+    if targets is not None and not targets.see(node, grads):
         return None
-    if all(grad is None for grad in grads):
+    for grad in grads:
+        if grad is not None:
+            break
+    else:  # no gradient arrived (e.g. only through inputs that needed none)
         return None
-    for hook in node.__dict__.get("_pre_hooks", ()):
-        result = hook(tuple(grads))
-        if result is not None:
-            grads = list(result)
+    if hooks is not None:
+        for hook in hooks.pre:
+            result = hook(tuple(grads))
+            if result is not None:
+                grads = list(result)
+    if node._versions_of_saved is not None or node._freed:
+        node.check_saved()
     grad_inputs = node.backward(*grads)
-    if not isinstance(grad_inputs, tuple):
+    if type(grad_inputs) is not tuple:
         grad_inputs = (grad_inputs,)
-    for hook in node.__dict__.get("_post_hooks", ()):
-        result = hook(grad_inputs, tuple(grads))
-        if result is not None:
-            grad_inputs = tuple(result)
+    if hooks is not None:
+        for hook in hooks.post:
+            result = hook(grad_inputs, tuple(grads))
+            if result is not None:
+                grad_inputs = tuple(result)
     return grad_inputs
 
 
-def _run_tensor_pre_hooks(node, grads):
+def _run_tensor_hooks(hooks, grads):
     """Hooks registered on non-leaf tensors (`register_hook`, `retain_grad`) see the gradient of
     that tensor, which is the gradient arriving at its grad_fn for its output number."""
-    tensor_hooks = node.__dict__.get("_tensor_hooks")
-    if not tensor_hooks:
-        return grads
     grads = list(grads)
-    for nr, hooks in tensor_hooks.items():
-        for hook in hooks:
+    for nr, tensor_hooks in hooks.tensor.items():
+        for hook in tensor_hooks:
             if grads[nr] is None:
                 break
             result = hook(grads[nr])
             if result is not None:
                 grads[nr] = result
-    retained = node.__dict__.get("_retained", {})
-    for nr, tensor_ref in retained.items():
+    for nr, tensor_ref in hooks.retained.items():
         tensor = tensor_ref()
         if tensor is not None and grads[nr] is not None:
             accumulate_grad(tensor, grads[nr], keep_graph=_GradMode.enabled)
@@ -342,12 +411,17 @@ def _add_to_buffer(buffers, node, nr, grad):
     buffer[nr] = grad if buffer[nr] is None else buffer[nr] + grad
 
 
-def _conform(grad, node, index):
-    """Sum a broadcast gradient back to its input's shape and cast it to the input's dtype."""
-    meta = node._input_meta[index]
-    if meta is None:
-        return grad
-    shape, dtype = meta
+def _conform(grad, child, nr, node, index):
+    """Sum a broadcast gradient back to the shape of the tensor it is for (output `nr` of
+    `child`) and cast it to that tensor's dtype."""
+    if nr:
+        return grad  # multi-output nodes give their gradients in shape
+    shape, dtype = child._out_shape, child._out_dtype
+    if shape is None:
+        variable = getattr(child, "variable", None)
+        if variable is None:
+            return grad
+        shape, dtype = variable._data.shape, variable._dtype
     if grad._data.shape != shape:
         grad = sum_to(grad, shape, node, index)
     if grad._dtype is not dtype:
@@ -375,10 +449,8 @@ def sum_to(grad, shape, node=None, index=0):
 
 def register_tensor_hook(tensor, hook):
     """tensor.register_hook for a non-leaf: the hook lives on its grad_fn, for its output number."""
-    hooks = tensor.grad_fn.__dict__.setdefault("_tensor_hooks", {}).setdefault(tensor._output_nr, [])
-    hooks.append(hook)
-    return RemovableHandle(hooks, hook)
+    return _hooks_of(tensor.grad_fn).tensor.setdefault(tensor._output_nr, HookList()).add(hook)
 
 
 def retain_grad(tensor):
-    tensor.grad_fn.__dict__.setdefault("_retained", {})[tensor._output_nr] = weakref.ref(tensor)
+    _hooks_of(tensor.grad_fn).retained[tensor._output_nr] = weakref.ref(tensor)

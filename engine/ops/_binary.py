@@ -17,6 +17,12 @@ def operands(a, b):
     Python numbers stay numbers (numpy keeps them weak, as PyTorch does); arrays are cast to
     PyTorch's result dtype where numpy's own promotion would differ.
     """
+    b_type = type(b)
+    if b_type is float or b_type is int:
+        # the common case, a tensor and a Python number: numpy's weak scalars match PyTorch,
+        # except that an integer tensor meets a float
+        if a._dtype.is_floating_point or b_type is int and a._dtype is not dtypes.bool:
+            return a._data, b, a._dtype, a._device
     tensor = a if isinstance(a, Tensor) else b
     a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_is_tensor and b_is_tensor:
