@@ -49,7 +49,7 @@ def pick_roots(namespace, names, is_tensor):
     for name in names:
         value = namespace.get(name)
         if not is_tensor(value):
-            what = "is not defined" if name not in namespace else f"holds a {type(value).__name__}, not a tensor"
+            what = "is not defined" if name not in namespace else f"is not a tensor (type {type(value).__name__})"
             raise OptionError(f"--roots: {name!r} {what}")
         roots[name] = value
     return roots

@@ -58,7 +58,7 @@ def _tensors(view):
         return "<p>No tensor was bound or changed by this cell.</p>"
     header = _header(["name", "shape", "dtype", "device", "requires_grad", "is_leaf", "grad_fn", "values"])
     rows = "".join(
-        _row([f"<b>{_e(r['name'])}</b>", _e(_shape(r["shape"])), _e(r["dtype"]), _e(r["device"]),
+        _row([f"<strong>{_e(r['name'])}</strong>", _e(_shape(r["shape"])), _e(r["dtype"]), _e(r["device"]),
               _e(r["requires_grad"]), _e(r["is_leaf"]), _e(r["grad_fn"] or "—"), values_html(r["values"])])
         for r in view.tensors
     )
@@ -81,7 +81,7 @@ def _node_details(view):
         detail = view.node_detail(node["id"])
         fields = "; ".join(f"{_e(k)}: {_e(v)}" for k, v in detail["fields"])
         blocks = "".join(f"<div>{_e(b['label'])}:</div>{values_html(b['values'])}" for b in detail["blocks"])
-        items.append(f"<li><b>{_e(detail['title'])}</b> ({_e(detail['kind'])}) {fields}{blocks}</li>")
+        items.append(f"<li><strong>{_e(detail['title'])}</strong> ({_e(detail['kind'])}) {fields}{blocks}</li>")
     return f'<details><summary>Node details</summary><ul style="font-size:12px">{"".join(items)}</ul></details>'
 
 
@@ -99,7 +99,7 @@ def _gradients(view):
     if not view.gradients:
         return "<p>No leaf requires grad.</p>"
     rows = "".join(
-        _row([f"<b>{_e(r['name'])}</b>", _e(_shape(r["shape"])), _e(r["of"]),
+        _row([f"<strong>{_e(r['name'])}</strong>", _e(_shape(r["shape"])), _e(r["of"]),
               values_html(r["values"]) if r["computed"] else "<i>not computed yet</i>"])
         for r in view.gradients
     )
@@ -109,4 +109,4 @@ def _gradients(view):
 def render(view):
     sections = [("Tensors", _tensors(view)), ("Graph", _graph(view)), ("Gradients", _gradients(view))]
     body = "".join(f'<h4 style="margin:8px 0 4px">{name}</h4>{content}' for name, content in sections)
-    return f'<div class="grad-magic-static" style="font-size:13px"><div><b>{_e(view.title)}</b></div>{body}</div>'
+    return f'<div class="grad-magic-static" style="font-size:13px"><div><strong>{_e(view.title)}</strong></div>{body}</div>'

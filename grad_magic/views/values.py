@@ -92,8 +92,10 @@ def statistics(array):
     if finite.size == 0:
         return {**stats, "min": None, "max": None, "mean": None, "std": None}
     low, high = float(finite.min()), float(finite.max())
-    sample = finite[:: max(1, finite.size // STATS_SAMPLE)]
-    counts, _ = np.histogram(sample, bins=BINS, range=(low, high) if high > low else (low - 0.5, low + 0.5))
+    sample = finite[:: max(1, finite.size // STATS_SAMPLE)].astype(np.float64)
+    scale = max(1.0, abs(low), abs(high))
+    pad = 0.0 if high - low > 1e-9 * scale else 0.5 * scale  # (about) one value: the middle bins
+    counts, _ = np.histogram(sample, bins=BINS, range=(low - pad, high + pad))
     return {
         **stats,
         "min": low,
@@ -108,7 +110,7 @@ def sparkline(counts):
     top = max(counts) if counts else 0
     if top == 0:
         return ""
-    return "".join(" " if c == 0 else SPARKS[min(len(SPARKS) - 1, c * len(SPARKS) // (top + 1))] for c in counts)
+    return "".join(" " if c == 0 else SPARKS[(c * len(SPARKS) - 1) // top] for c in counts)
 
 
 def summary_line(shape, stats):
