@@ -23,11 +23,19 @@ def load_ipython_extension(ipython):
     magics = GradMagics(ipython)
     manager = ipython.magics_manager
     replaced = {
-        (kind, name): manager.magics[kind].get(name) for kind, names in magics.magics.items() for name in names
+        (kind, name): _not_ours(manager.magics[kind].get(name))
+        for kind, names in magics.magics.items()
+        for name in names
     }
-    replaced[("registry", "GradMagics")] = manager.registry.get("GradMagics")
+    replaced[("registry", "GradMagics")] = _not_ours(manager.registry.get("GradMagics"))
     ipython.register_magics(magics)
     _loaded[ipython] = (magics, replaced)
+
+
+def _not_ours(entry):
+    """An entry of IPython's magic tables, or None when it is ours (left by `%reload_ext`)."""
+    owner = getattr(entry, "__self__", entry)
+    return None if type(owner).__name__ == "GradMagics" else entry
 
 
 def unload_ipython_extension(ipython):

@@ -78,14 +78,16 @@ class TorchAlias:
         self._finder = _EngineFinder(engine)
 
     def __enter__(self):
-        self._saved_modules = {k: m for k, m in sys.modules.items() if _is_torch_name(k)}
+        prefix = self.engine.__name__ + "."
+        self._saved_modules, aliases = {}, {"torch": self.engine}
+        for name, module in list(sys.modules.items()):
+            if name.startswith("torch") and _is_torch_name(name):
+                self._saved_modules[name] = module
+            elif name.startswith(prefix):
+                aliases["torch." + name[len(prefix):]] = module
         for name in self._saved_modules:
             del sys.modules[name]
-        sys.modules["torch"] = self.engine
-        prefix = self.engine.__name__ + "."
-        for name, module in list(sys.modules.items()):
-            if name.startswith(prefix):
-                sys.modules["torch." + name[len(prefix):]] = module
+        sys.modules.update(aliases)
         sys.meta_path.insert(0, self._finder)
         self._saved_name = self.user_ns.get("torch", _MISSING)
         self.user_ns["torch"] = self.engine

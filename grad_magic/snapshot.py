@@ -6,6 +6,7 @@ op). Tensors whose graph reaches such a tensor are shown too: after `out.backwar
 changed (its `.grad`), but `y`, `z` and `out` are the computation that put it there.
 """
 import re
+import weakref
 
 from .walk import leaf_of, walk
 
@@ -22,20 +23,41 @@ def _grad_of(tensor):
     return None
 
 
+def _ref(obj):
+    """A weak reference, so that a snapshot keeps no graph alive (a strong one where none can be made)."""
+    if obj is None:
+        return None
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
 def _state(tensor):
-    """What a cell can change about a tensor without rebinding it; compared item by item."""
+    """What a cell can change about a tensor without rebinding it: (flag, refs, versions)."""
     grad = _grad_of(tensor)
     return (
         tensor.requires_grad,
-        tensor.grad_fn,
-        grad,
+        _ref(tensor.grad_fn),
+        _ref(grad),
         getattr(grad, "_version", None),
         getattr(tensor, "_version", None),
     )
 
 
-def _same_state(a, b):
-    return all(x is y or (type(x) is int and x == y) for x, y in zip(a, b))
+def _deref(ref):
+    return None if ref is None else ref()
+
+
+def _changed(old_state, tensor):
+    flag, grad_fn, grad, *versions = old_state
+    now = _state(tensor)
+    return (
+        flag != now[0]
+        or _deref(grad_fn) is not tensor.grad_fn
+        or _deref(grad) is not _grad_of(tensor)
+        or versions != list(now[3:])
+    )
 
 
 def user_tensors(namespace, is_tensor):
@@ -53,7 +75,7 @@ class NamespaceSnapshot:
     def __init__(self, namespace, is_tensor):
         self.is_tensor = is_tensor
         self.before = {
-            name: (tensor, _state(tensor)) for name, tensor in user_tensors(namespace, is_tensor).items()
+            name: (_ref(tensor), _state(tensor)) for name, tensor in user_tensors(namespace, is_tensor).items()
         }
 
     def touched(self, namespace):
@@ -61,7 +83,7 @@ class NamespaceSnapshot:
         result = {}
         for name, tensor in user_tensors(namespace, self.is_tensor).items():
             old = self.before.get(name)
-            if old is None or old[0] is not tensor or not _same_state(old[1], _state(tensor)):
+            if old is None or old[0]() is not tensor or _changed(old[1], tensor):
                 result[name] = tensor
         return result
 

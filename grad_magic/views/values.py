@@ -81,29 +81,36 @@ def grid(array):
 
 def statistics(array):
     """min, max, mean, std over finite values; NaN and Inf counts; a histogram of the finite values."""
-    flat = array.reshape(-1)
-    if flat.dtype.kind == "b":
-        flat = flat.astype(np.uint8)
-    values = flat.astype(np.float64) if flat.dtype.kind != "f" else flat
-    nan = int(np.isnan(values).sum()) if values.dtype.kind == "f" else 0
-    inf = int(np.isinf(values).sum()) if values.dtype.kind == "f" else 0
-    finite = values[np.isfinite(values)] if nan or inf else values
-    stats = {"numel": int(flat.size), "nan": nan, "inf": inf, "histogram": [0] * BINS}
+    values = array.reshape(-1)
+    if values.dtype.kind != "f":
+        values = values.astype(np.float64)
+    finite_mask = np.isfinite(values)
+    all_finite = bool(finite_mask.all())
+    finite = values if all_finite else values[finite_mask]
+    nan = 0 if all_finite else int(np.isnan(values).sum())
+    stats = {"numel": int(values.size), "nan": nan, "inf": int(values.size - finite.size - nan)}
     if finite.size == 0:
-        return {**stats, "min": None, "max": None, "mean": None, "std": None}
+        return {**stats, "min": None, "max": None, "mean": None, "std": None, "histogram": [0] * BINS}
     low, high = float(finite.min()), float(finite.max())
-    sample = finite[:: max(1, finite.size // STATS_SAMPLE)].astype(np.float64)
-    scale = max(1.0, abs(low), abs(high))
-    pad = 0.0 if high - low > 1e-9 * scale else 0.5 * scale  # (about) one value: the middle bins
-    counts, _ = np.histogram(sample, bins=BINS, range=(low - pad, high + pad))
     return {
         **stats,
         "min": low,
         "max": high,
         "mean": float(finite.mean(dtype=np.float64)),
         "std": float(finite.std(dtype=np.float64)),
-        "histogram": counts.tolist(),
+        "histogram": histogram(finite[:: max(1, finite.size // STATS_SAMPLE)], low, high),
     }
+
+
+def histogram(values, low, high):
+    """Counts of values in BINS equal bins over [low, high]; (about) one value fills the middle bin."""
+    if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):
+        counts = [0] * BINS
+        counts[BINS // 2] = int(values.size)
+        return counts
+    bins = ((values.astype(np.float64) - low) * (BINS / (high - low))).astype(np.int64)
+    np.minimum(bins, BINS - 1, out=bins)
+    return np.bincount(bins, minlength=BINS).tolist()
 
 
 def sparkline(counts):

@@ -63,3 +63,13 @@ def imported_after(statement):
 def test_importing_engine_or_package_never_imports_ipython():
     assert imported_after("import engine") == "[]"
     assert imported_after("import grad_magic") == "[]"
+
+
+def test_reloading_then_unloading_leaves_no_trace(ip):
+    ip.run_cell("%unload_ext grad_magic")
+    before = magic_tables(ip)
+    ip.run_cell("%load_ext grad_magic")
+    assert ip.run_cell("%reload_ext grad_magic").success
+    assert ip.run_cell("%%grad\nx = torch.ones(2)").success
+    ip.run_cell("%unload_ext grad_magic")
+    assert magic_tables(ip) == before
