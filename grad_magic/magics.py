@@ -15,10 +15,16 @@ def _root_names(text):
     return names
 
 
-def _max_nodes(value):
-    if value is not None and value < 1:
-        raise UsageError(f"--max-nodes must be at least 1 (got {value})")
-    return value
+def _with_options(settings, args):
+    """The settings with the options given on the magic's line."""
+    if args.max_nodes is not None and args.max_nodes < 1:
+        raise UsageError(f"--max-nodes must be at least 1 (got {args.max_nodes})")
+    return settings.updated(
+        max_nodes=args.max_nodes,
+        renderer=args.renderer,
+        graph=False if args.no_graph else None,
+        widget=False if args.quiet else None,
+    )
 
 
 @magics_class
@@ -55,14 +61,9 @@ class GradMagics(Magics):
         args = parse_argstring(self.grad, line)
         if cell is None:
             return self._configure(args)
-        settings = self.settings.updated(
-            max_nodes=_max_nodes(args.max_nodes),
-            renderer=args.renderer,
-            graph=False if args.no_graph else None,
-            widget=False if args.quiet else None,
-        )
         if args.reset:
             raise UsageError("--reset is for the line magic: %grad --reset")
+        settings = _with_options(self.settings, args)
         roots = _root_names(args.roots) if args.roots is not None else None
         try:
             grad_cell.run_cell(self.shell, cell, settings, device=args.device, roots=roots)
@@ -72,13 +73,7 @@ class GradMagics(Magics):
     def _configure(self, args):
         if args.roots is not None:
             raise UsageError("--roots is for a cell: %%grad --roots a,b")
-        settings = Settings() if args.reset else self.settings
-        settings = settings.updated(
-            max_nodes=_max_nodes(args.max_nodes),
-            renderer=args.renderer,
-            graph=False if args.no_graph else None,
-            widget=False if args.quiet else None,
-        )
+        settings = _with_options(Settings() if args.reset else self.settings, args)
         engine = grad_cell.engine_module()
         if args.device is not None:
             try:

@@ -128,25 +128,34 @@ def build_view(title, shown, roots, names, settings):
     """
     host = _HostCopies()
     tensors = [tensor_row(name, t, host) for name, t in shown.items()]
-    graph, note, flows, graph_leaves = None, "", {}, []
-    if not settings.graph:
-        note = "graph off (--no-graph)"
-    elif not roots:
-        note = "no graph: no tensor of this cell requires grad"
-    else:
-        built = build_graph(list(roots.items()), names, settings.max_nodes, tensors=list(shown.items()))
-        graph, note = _graph_data(built, settings.renderer)
-        flows = _flows(built, host)
-        graph_leaves = [(names.get(id(n.ref), n.label), n.ref) for n in built.nodes if n.kind == "leaf"]
-    with_grads = [(name, t) for name, t in shown.items() if _has_gradient_row(t)]
-    named = {id(t) for t in shown.values()}
-    with_grads += [(label, t) for label, t in graph_leaves if id(t) not in named and _has_gradient_row(t)]
+    graph, note, flows, leaves = _graph_part(shown, roots, names, settings, host)
+    with_grads = _with_gradient_rows(shown, leaves, names)
     gradients = [gradient_row(name, t, host) for name, t in with_grads]
     view = CellView(title, tensors, gradients, graph, note, flows, hooks=_engine_has_node_hooks(roots))
     _keep_for_slicing(view, "tensors", tensors, list(shown.values()), host)
-    grads = [_grad_of(t) for _, t in with_grads]
-    _keep_for_slicing(view, "gradients", gradients, grads, host)
+    _keep_for_slicing(view, "gradients", gradients, [_grad_of(t) for _, t in with_grads], host)
     return view
+
+
+def _graph_part(shown, roots, names, settings, host):
+    """(graph data, note, gradient flows, leaf tensors of the graph) for the roots."""
+    if not settings.graph:
+        return None, "graph off (--no-graph)", {}, []
+    if not roots:
+        return None, "no graph: no tensor of this cell requires grad", {}, []
+    built = build_graph(list(roots.items()), names, settings.max_nodes, tensors=list(shown.items()))
+    graph, note = _graph_data(built, settings.renderer)
+    leaves = [node.ref for node in built.nodes if node.kind == "leaf"]
+    return graph, note, _flows(built, host), leaves
+
+
+def _with_gradient_rows(shown, graph_leaves, names):
+    """(name, tensor) of the shown tensors with a gradient to show, then the graph's other leaves."""
+    rows = [(name, t) for name, t in shown.items() if _has_gradient_row(t)]
+    named = {id(t) for t in shown.values()}
+    rows += [(names.get(id(t), "(unnamed leaf)"), t) for t in graph_leaves
+             if id(t) not in named and _has_gradient_row(t)]
+    return rows
 
 
 def _graph_data(built, renderer):
