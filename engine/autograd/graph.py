@@ -45,20 +45,29 @@ class SavedTensor:
     def unpack(self):
         tensor = self.tensor
         if tensor._version_box[0] != self.version:
-            raise RuntimeError(_modified_message(self))
+            raise RuntimeError(_modified_message(tensor, self.version))
         return tensor
 
 
 def _modified_message(tensor, expected_version):
     output_of = tensor.grad_fn
-    where = f", which is output {tensor._output_nr} of {output_of.name()}," if output_of else ""
+    where = f", which is output {tensor._output_nr} of {_short_name(output_of)}," if output_of else ""
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [{tensor.type()} {list(tensor.shape)}]{where} is at version "
         f"{tensor._version_box[0]}; expected version {expected_version} instead. Hint: enable "
         "anomaly detection to find the operation that failed to compute its gradient, with "
-        "torch.autograd.set_detect_anomaly(True)."
+        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
+
+
+def _short_name(node):
+    """The name PyTorch's message gives a node: AddBackward0 is `Add`, SumBackward1 `Sum1`."""
+    name = node.name()
+    stem, found, number = name.rpartition("Backward")
+    if found and (not number or number.isdigit()):
+        return stem + ("" if number == "0" else number)
+    return name  # torch::autograd::CopyBackwards stays as it is
 
 
 def _edge(tensor):
