@@ -402,7 +402,6 @@ def test_integer_and_bool_tensors(name):
 
 
 # --- errors: PyTorch's class and message, and nothing changed -----------------------------------------
-L = "long"
 ERRORS = {
     "leaf add_": (lambda lib, x: x.add_(1), True),
     "leaf zero_": (lambda lib, x: x.zero_(), True),
