@@ -32,6 +32,7 @@ from .tensor import Size, Tensor
 
 # -- ops added by family (each family's module lists its own exports here) ----------------------
 from .ops.reduction import amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var  # noqa: A004
+from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
 from .ops.inplace import clamp_, clip_, fill_, zero_
 
 __version__ = "2.13.0+grad_magic.0.1.0"
