@@ -127,3 +127,15 @@ def to_host(array):
     if isinstance(array, numpy.ndarray):
         return array
     return array.get()
+
+
+def erf(xp, array):
+    """The error function, elementwise. CuPy has cupyx.scipy.special.erf; numpy has none, so
+    math.erf runs on each element (exact, if slow for big arrays)."""
+    if xp is numpy:
+        import math
+
+        return numpy.asarray(numpy.frompyfunc(math.erf, 1, 1)(array), dtype=array.dtype)
+    from cupyx.scipy.special import erf as cupy_erf
+
+    return cupy_erf(array)
