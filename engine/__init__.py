@@ -31,6 +31,7 @@ from .random import manual_seed, seed
 from .tensor import Size, Tensor
 
 # -- ops added by family (each family's module lists its own exports here) ----------------------
+from .ops.shape import cat, chunk, clone, concat, concatenate, expand, flatten, permute, reshape, split, squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze  # noqa: F811
 from .ops.reduction import amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var  # noqa: A004
 from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
 from .ops.inplace import clamp_, clip_, fill_, zero_

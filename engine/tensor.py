@@ -298,7 +298,7 @@ class Tensor:
         return shape.clone(self)
 
     def contiguous(self):
-        return self
+        return shape.contiguous(self)
 
     # --- arithmetic -------------------------------------------------------------------------------
     def __add__(self, other):

@@ -46,7 +46,7 @@ def _analytical_jacobian(outputs, tensor_inputs):
     columns = []
     for output in outputs:
         for flat_out in range(output.numel()):
-            one_hot = output.detach() * 0
+            one_hot = (output.detach() * 0).contiguous()  # row-major, so reshape(-1) is a view
             one_hot._data.reshape(-1)[flat_out] = 1
             grads = autograd_grad(output, tensor_inputs, one_hot, retain_graph=True, allow_unused=True)
             columns.append([

@@ -1,136 +1,759 @@
-"""Shape ops: reshape/view, transpose/permute, squeeze/unsqueeze, expand, cat/stack, split,
-and dtype/device moves. Their backward moves the gradient back into the input's shape."""
-from .. import backend, dtypes
-from ..autograd.graph import Node
-from ..tensor import Tensor, _wrap_dim, attach, needs_grad, wrap
+"""Shape ops: views (reshape/view, flatten, transpose/permute, squeeze/unsqueeze, expand, select,
+slice), joins and splits (cat, stack, split, chunk, unbind), repeat, and copies (clone, to).
 
+Views share their base's array memory and its version counter, so an in-place change to either is
+seen by both. Their backward moves the gradient back into the input's shape; where PyTorch
+builds that gradient with a differentiable op of its own (select_backward, slice_backward), so
+do we, so that double backward works and shows PyTorch's node names.
+
+Dims are saved on the nodes as the caller gave them (`_saved_dim` of `unsqueeze(-1)` is -1;
+PyTorch shows the same number as an unsigned 64-bit integer).
+"""
+import operator
+
+from .. import backend, dtypes
+from ..autograd.graph import Node, sum_to
+from ..tensor import Tensor, _wrap_dim, attach, needs_grad, wrap
+from ._binary import array_module, check_same_device
 
 def _view_of(input, data):
     """A view shares its base's version counter: in-place changes to either are seen by both."""
     return wrap(data, input._dtype, input._device, version_box=input._version_box)
 
 
-# --- reshape ----------------------------------------------------------------------------------
+def _int_sizes(op, sizes):
+    """Sizes given to reshape/view/repeat as plain ints (numpy and 0-d tensor ints allowed)."""
+    try:
+        return tuple(operator.index(size) for size in sizes)
+    except TypeError:
+        position = next(i for i, s in enumerate(sizes) if not hasattr(s, "__index__"))
+        raise TypeError(
+            f"{op}(): argument 'shape' (position 1) must be tuple of ints, but found element of "
+            f"type {type(sizes[position]).__name__} at pos {position}"
+        ) from None
+
+
+def _zeros(shape, like):
+    """A zero tensor shaped `shape` with `like`'s dtype and device (a gradient filler)."""
+    data = array_module(like).zeros(shape, dtype=like._dtype.numpy)
+    return wrap(data, like._dtype, like._device)
+
+
+def _conform_piece(grad, shape, dtype):
+    """The gradient of one output of a multi-output op, summed back to that output's shape and
+    cast to its dtype (the executor does this only for output 0; see graph._conform)."""
+    if grad._data.shape != shape:
+        grad = sum_to(grad, shape)
+    return grad if grad._dtype is dtype else grad.to(dtype)
+
+
+# --- reshape and view -----------------------------------------------------------------------
 class ViewBackward0(Node):
     def backward(self, grad):
         return (grad.reshape(self._saved_self_sym_sizes),)
 
 
+class ReshapeAliasBackward0(Node):
+    """reshape of a tensor that is not row-major but can still be viewed in the new shape."""
+
+    def backward(self, grad):
+        return (grad.reshape(self._saved_self_sym_sizes),)
+
+
+class UnsafeViewBackward0(Node):
+    """reshape of a tensor that no view can give: a contiguous copy, then this view of it."""
+
+    def backward(self, grad):
+        return (grad.reshape(self._saved_self_sym_sizes),)
+
+
 def _infer_shape(shape, numel):
-    shape = list(shape)
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
+    """A reshape target with its -1 filled in, checked as PyTorch's infer_size checks it."""
+    inferred = None
     known = 1
-    for size in shape:
-        if size != -1:
+    for index, size in enumerate(shape):
+        if size == -1:
+            if inferred is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            inferred = index
+        elif size >= 0:
             known *= size
-    if -1 in shape:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
-        shape[shape.index(-1)] = numel // known
-    elif known != numel:
-        raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
-    return tuple(shape)
+        else:
+            raise RuntimeError(f"invalid shape dimension {size} at index {index} of shape {list(shape)}")
+    if numel == known or (inferred is not None and known > 0 and numel % known == 0):
+        if inferred is None:
+            return tuple(shape)
+        if known == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                "unspecified dimension size -1 can be any value and is ambiguous"
+            )
+        shape = list(shape)
+        shape[inferred] = numel // known
+        return tuple(shape)
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
+def _viewable(old_shape, old_strides, new_shape):
+    """Whether memory laid out as (old_shape, old_strides) can be read as new_shape without a
+    copy: PyTorch's computeStride. Runs of dims that are contiguous with each other ("chunks")
+    may be regrouped freely; a new dim may not span two chunks."""
+    if not old_shape:
+        return True
+    numel = 1
+    for size in old_shape:
+        numel *= size
+    if numel == 0:
+        return True
+    view_d = len(new_shape) - 1
+    chunk_base_stride = old_strides[-1]
+    tensor_numel = view_numel = 1
+    for tensor_d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[tensor_d]
+        # at the end of a chunk, the new dims taken so far must cover it exactly
+        if tensor_d == 0 or (
+            old_shape[tensor_d - 1] != 1
+            and old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride
+        ):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return False
+            if tensor_d > 0:
+                chunk_base_stride = old_strides[tensor_d - 1]
+                tensor_numel = view_numel = 1
+    return view_d == -1
+
+
+def _view_data(input, shape):
+    return _view_of(input, input._data.reshape(shape))
+
+
+def view(input, shape):
+    shape = _infer_shape(_int_sizes("view", shape), input._data.size)
+    data = input._data
+    if not _viewable(data.shape, data.strides, shape):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
+    out = _view_data(input, shape)
+    if needs_grad(input):
+        attach(out, ViewBackward0(input)).grad_fn.save(self_sym_sizes=data.shape)
+    return out
 
 
 def reshape(input, shape):
-    shape = _infer_shape(shape, input._data.size)
-    out = _view_of(input, input._data.reshape(shape))
-    if needs_grad(input):
-        attach(out, ViewBackward0(input)).grad_fn.save(self_sym_sizes=tuple(input._data.shape))
+    """A view where one is possible, else a contiguous copy (CloneBackward0 + UnsafeViewBackward0).
+    As in PyTorch, the view of a row-major tensor records ViewBackward0, any other view
+    ReshapeAliasBackward0."""
+    shape = _infer_shape(_int_sizes("reshape", shape), input._data.size)
+    data = input._data
+    contiguous = data.flags.c_contiguous
+    if contiguous or _viewable(data.shape, data.strides, shape):
+        out = _view_data(input, shape)
+        if needs_grad(input):
+            node_class = ViewBackward0 if contiguous else ReshapeAliasBackward0
+            attach(out, node_class(input)).grad_fn.save(self_sym_sizes=data.shape)
+        return out
+    copy = _clone(input, order="C")
+    out = wrap(copy._data.reshape(shape), copy._dtype, copy._device)
+    if needs_grad(copy):
+        attach(out, UnsafeViewBackward0(copy)).grad_fn.save(self_sym_sizes=data.shape)
     return out
 
 
-view = reshape
-
-
-# --- expand ---------------------------------------------------------------------------------------
-class ExpandBackward0(Node):
-    def backward(self, grad):
-        return (grad,)  # the executor sums it back to the input's shape
-
-
-def expand(input, sizes):
+def flatten(input, start_dim=0, end_dim=-1):
+    ndim = input._data.ndim
+    start, end = _wrap_dim(start_dim, ndim), _wrap_dim(end_dim, ndim)
+    if ndim == 0:
+        return reshape(input, (1,))
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return input  # PyTorch returns the very same tensor
     shape = input._data.shape
-    extra = len(sizes) - len(shape)
-    if extra < 0:
-        raise RuntimeError(
-            f"expand({input.type()}{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
-            "provided (%d) must be greater or equal to the number of dimensions in the tensor (%d)"
-            % (len(sizes), len(shape))
-        )
-    target = tuple(
-        (shape[i - extra] if size == -1 and i >= extra else size) for i, size in enumerate(sizes)
-    )
-    for i, size in enumerate(shape):
-        if size != 1 and size != target[i + extra]:
-            raise RuntimeError(
-                f"The expanded size of the tensor ({target[i + extra]}) must match the existing size "
-                f"({size}) at non-singleton dimension {i + extra}.  Target sizes: {list(sizes)}.  "
-                f"Tensor sizes: {list(shape)}"
-            )
-    if target == shape:
-        data = input._data
-    else:
-        data = backend.array_module(input._device).broadcast_to(input._data, target)
+    merged = 1
+    for size in shape[start:end + 1]:
+        merged *= size
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
+
+
+# --- transpose and permute ----------------------------------------------------------------------
+class TransposeBackward0(Node):
+    def backward(self, grad):
+        return (grad.transpose(self._saved_dim0, self._saved_dim1),)
+
+
+def transpose(input, dim0, dim1):
+    ndim = input._data.ndim
+    d0, d1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
+    data = input._data.swapaxes(d0, d1) if ndim else input._data
     out = _view_of(input, data)
     if needs_grad(input):
-        attach(out, ExpandBackward0(input)).grad_fn.save(self_sym_sizes=tuple(shape))
+        attach(out, TransposeBackward0(input)).grad_fn.save(dim0=dim0, dim1=dim1)
     return out
 
 
+swapaxes = swapdims = transpose
+
+
+class TBackward0(Node):
+    def backward(self, grad):
+        return (grad.t(),)
+
+
+def t(input):
+    ndim = input._data.ndim
+    if ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
+    out = _view_of(input, input._data.T if ndim == 2 else input._data)
+    if needs_grad(input):
+        attach(out, TBackward0(input))
+    return out
+
+
+class PermuteBackward0(Node):
+    def backward(self, grad):
+        dims = self._saved_dims
+        ndim = len(dims)
+        inverse = [0] * ndim
+        for position, dim in enumerate(dims):
+            inverse[dim % ndim] = position
+        return (grad.permute(inverse),)
+
+
+def permute(input, dims):
+    ndim = input._data.ndim
+    if len(dims) != ndim:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            "length of the desired ordering of dimensions i.e. input.dim() = "
+            f"{ndim} is not equal to len(dims) = {len(dims)}"
+        )
+    wrapped = tuple(_wrap_dim(d, ndim) for d in dims)
+    if len(set(wrapped)) != ndim:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    out = _view_of(input, input._data.transpose(wrapped))
+    if needs_grad(input):
+        attach(out, PermuteBackward0(input)).grad_fn.save(dims=tuple(dims))
+    return out
+
+
+# --- squeeze, unsqueeze, expand -------------------------------------------------------------------
 class UnsqueezeBackward0(Node):
     def backward(self, grad):
         return (grad.squeeze(self._saved_dim),)
 
 
 def unsqueeze(input, dim):
-    dim = _wrap_dim(dim, input.ndim + 1)
-    out = _view_of(input, backend.array_module(input._device).expand_dims(input._data, dim))
+    d = _wrap_dim(dim, input._data.ndim + 1)
+    shape = input._data.shape
+    out = _view_of(input, input._data.reshape(shape[:d] + (1,) + shape[d:]))
     if needs_grad(input):
         attach(out, UnsqueezeBackward0(input)).grad_fn.save(dim=dim)
     return out
 
 
+def _unsqueeze_to(grad, sizes, dims):
+    """Put back the size-1 dims among `dims` that a squeeze took out of `sizes`."""
+    for d in sorted(dims):
+        if sizes[d] == 1:
+            grad = grad.unsqueeze(d)
+    return grad
+
+
 class SqueezeBackward0(Node):
+    """squeeze() of every size-1 dim."""
+
     def backward(self, grad):
-        return (grad.reshape(self._saved_self_sym_sizes),)
+        sizes = self._saved_self_sym_sizes
+        return (_unsqueeze_to(grad, sizes, range(len(sizes))),)
 
 
 class SqueezeBackward1(Node):
+    """squeeze(dim)"""
+
     def backward(self, grad):
-        return (grad.reshape(self._saved_self_sym_sizes),)
+        sizes = self._saved_self_sym_sizes
+        if not sizes:
+            return (grad,)
+        return (_unsqueeze_to(grad, sizes, (self._saved_dim % len(sizes),)),)
+
+
+class SqueezeBackward2(Node):
+    """squeeze(dims) with a tuple of dims"""
+
+    def backward(self, grad):
+        sizes = self._saved_self_sym_sizes
+        return (_unsqueeze_to(grad, sizes, {d % len(sizes) for d in self._saved_dim}),)
 
 
 def squeeze(input, dim=None):
     shape = input._data.shape
+    ndim = len(shape)
     if dim is None:
-        out = _view_of(input, input._data.reshape(tuple(s for s in shape if s != 1)))
+        dims = range(ndim)
         node_class = SqueezeBackward0
+    elif isinstance(dim, (tuple, list)):
+        dims = []
+        for d in dim:
+            wrapped = _wrap_dim(d, ndim)
+            if wrapped in dims:
+                raise RuntimeError(f"dim {wrapped} appears multiple times in the list of dims")
+            dims.append(wrapped)
+        node_class = SqueezeBackward2
     else:
-        d = _wrap_dim(dim, input.ndim)
-        kept = tuple(s for i, s in enumerate(shape) if i != d or s != 1)
-        out = _view_of(input, input._data.reshape(kept))
+        dims = (_wrap_dim(dim, ndim),)
         node_class = SqueezeBackward1
+    kept = tuple(size for i, size in enumerate(shape) if size != 1 or i not in dims)
+    out = _view_data(input, kept)
     if needs_grad(input):
         node = attach(out, node_class(input)).grad_fn
-        node.save(self_sym_sizes=tuple(shape))
-        if dim is not None:
-            node.save(dim=d)
+        node.save(self_sym_sizes=shape)
+        if node_class is SqueezeBackward1:
+            node.save(dim=dim)
+        elif node_class is SqueezeBackward2:
+            node.save(dim=tuple(dim))
     return out
 
 
-# --- copies between dtypes and devices ---------------------------------------------------------
+class ExpandBackward0(Node):
+    def backward(self, grad):
+        return (grad,)  # the executor sums it back to the input's shape
+
+
+def _expanded_shape(input, sizes):
+    """expand's target shape, checked from the last dim backwards as PyTorch checks it."""
+    shape = input._data.shape
+    extra = len(sizes) - len(shape)
+    if extra < 0:
+        raise RuntimeError(
+            f"expand({input.type()}{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
+            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({len(shape)})"
+        )
+    target = list(sizes)
+    for i in range(len(sizes) - 1, -1, -1):
+        d = i - extra
+        size = shape[d] if d >= 0 else 1
+        if target[i] == -1:
+            if d < 0:
+                raise RuntimeError(
+                    f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                    f"non-existing dimension {i}"
+                )
+            target[i] = size
+        elif size != target[i] and size != 1:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[i]}) must match the existing size "
+                f"({size}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
+                f"Tensor sizes: {list(shape)}"
+            )
+    if any(size < 0 for size in target):
+        raise RuntimeError("numel: integer multiplication overflow")  # PyTorch's words for it
+    return tuple(target)
+
+
+def expand(input, sizes):
+    target = _expanded_shape(input, _int_sizes("expand", sizes))
+    data = input._data
+    if target != data.shape:
+        data = array_module(input).broadcast_to(data, target)
+    out = _view_of(input, data)
+    if needs_grad(input):
+        attach(out, ExpandBackward0(input)).grad_fn.save(self_sym_sizes=input._data.shape)
+    return out
+
+
+# --- select, slice, alias: the views that indexing is made of ---------------------------------
+def _along(dim, item):
+    """A numpy index taking `item` along `dim` and everything elsewhere. The trailing Ellipsis
+    keeps the result an array view even when every dim is taken (numpy would give a scalar)."""
+    return (slice(None),) * dim + (item, Ellipsis)
+
+
+class SelectBackward0(Node):
+    def backward(self, grad):
+        return (select_backward(grad, self._saved_self_sym_sizes, self._saved_dim, self._saved_index),)
+
+
+def select(input, dim, index, *, real_dim=None):
+    """input[..., index, ...] along `dim`: a view one dim smaller. `real_dim` is the position in
+    the user's index tuple, which is the dimension PyTorch names when `index` is out of range."""
+    shape = input._data.shape
+    if not shape:
+        if index == 0:
+            raise IndexError(
+                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+            )
+        raise IndexError(f"index {index} is out of bounds for dimension 0 with size 0")
+    d = dim if 0 <= dim < len(shape) else _wrap_dim(dim, len(shape))
+    size = shape[d]
+    if not -size <= index < size:
+        if real_dim is None:
+            raise IndexError(
+                f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {d}"
+            )
+        raise IndexError(f"index {index} is out of bounds for dimension {real_dim} with size {size}")
+    out = _view_of(input, input._data[_along(d, index)])
+    if needs_grad(input):
+        attach(out, SelectBackward0(input)).grad_fn.save(dim=dim, index=index, self_sym_sizes=shape)
+    return out
+
+
+class SelectBackwardBackward0(Node):
+    def backward(self, grad):
+        return (select(grad, self._saved_dim, self._saved_index),)
+
+
+def select_backward(grad, sizes, dim, index):
+    """The gradient of select: zeros shaped like its input, with `grad` at the selected index."""
+    out = _zeros(sizes, grad)
+    out._data[_along(_wrap_dim(dim, len(sizes)), index)] = grad._data
+    if needs_grad(grad):
+        attach(out, SelectBackwardBackward0(grad)).grad_fn.save(dim=dim, index=index)
+    return out
+
+
+class SliceBackward0(Node):
+    def backward(self, grad):
+        return (slice_backward(grad, self._saved_self_sym_sizes, self._saved_dim,
+                               self._saved_start, self._saved_end, self._saved_step),)
+
+
+def slice_along(input, dim, start, end, step=1):
+    """input[start:end:step] along `dim`, a view; bounds as Python's, clamped to the size.
+    `start` and `end` are saved as given (an open end is saved as 2**63 - 1, as PyTorch does)."""
+    shape = input._data.shape
+    d = dim if 0 <= dim < len(shape) else _wrap_dim(dim, len(shape))
+    out = _view_of(input, input._data[_along(d, slice(start, end, step))])
+    if needs_grad(input):
+        attach(out, SliceBackward0(input)).grad_fn.save(
+            dim=dim, end=end, self_sym_sizes=shape, start=start, step=step
+        )
+    return out
+
+
+class SliceBackwardBackward0(Node):
+    def backward(self, grad):
+        return (slice_along(grad, self._saved_dim, self._saved_start, self._saved_end, self._saved_step),)
+
+
+def slice_backward(grad, sizes, dim, start, end, step):
+    """The gradient of slice: zeros shaped like its input, with `grad` in the sliced part."""
+    out = _zeros(sizes, grad)
+    out._data[_along(_wrap_dim(dim, len(sizes)), slice(start, end, step))] = grad._data
+    if needs_grad(grad):
+        attach(out, SliceBackwardBackward0(grad)).grad_fn.save(dim=dim, end=end, start=start, step=step)
+    return out
+
+
+class AliasBackward0(Node):
+    def backward(self, grad):
+        return (grad,)
+
+
+def alias(input):
+    """The same values as a new tensor (a view of all of it): what `x[...]` gives."""
+    out = _view_of(input, input._data)
+    if needs_grad(input):
+        attach(out, AliasBackward0(input))
+    return out
+
+
+# --- cat and stack --------------------------------------------------------------------------------
+def _tensor_list(op, tensors):
+    """cat/stack's first argument: a tuple or list of tensors, else PyTorch's TypeError."""
+    if not isinstance(tensors, (tuple, list)):
+        raise TypeError(
+            f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+            f"{type(tensors).__name__}"
+        )
+    for position, tensor in enumerate(tensors):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {position} in argument 0, but got {type(tensor).__name__}"
+            )
+    return tensors
+
+
+def _joined_dtype(tensors):
+    """cat and stack promote their inputs' dtypes as a binary op would (all are tensors)."""
+    dtype = tensors[0]._dtype
+    for tensor in tensors[1:]:
+        dtype = dtypes.promote_types(dtype, tensor._dtype)
+    return dtype
+
+
+def _join_arrays(tensors, dtype):
+    for tensor in tensors[1:]:
+        check_same_device(tensors[0], tensor)
+    return [t._data if t._dtype is dtype else t._data.astype(dtype.numpy) for t in tensors]
+
+
+class CatBackward0(Node):
+    def backward(self, grad):
+        d = _wrap_dim(self._saved_dim, grad.ndim)
+        grads, offset = [], 0
+        for index, size in enumerate(self._input_sizes):
+            if size == (0,):  # maybe a legacy empty input, left out of the join: no slice of grad
+                grads.append(_zeros(size, grad) if self.should_compute_output(index) else None)
+                continue
+            end = offset + size[d]
+            grads.append(slice_along(grad, d, offset, end) if self.should_compute_output(index) else None)
+            offset = end
+        return tuple(grads)
+
+
+def cat(tensors, dim=0):
+    tensors = _tensor_list("cat", tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for position, tensor in enumerate(tensors):
+        if tensor._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {position}) cannot be concatenated")
+    dtype = _joined_dtype(tensors)
+    # NOTE: 1-d empty tensors are skipped (a legacy PyTorch allows): cat([empty, x]) is x
+    joined = [t for t in tensors if t._data.shape != (0,)] or tensors[:1]
+    first = joined[0]._data.shape
+    d = _wrap_dim(dim, len(first))
+    for position, tensor in enumerate(tensors):
+        shape = tensor._data.shape
+        if shape == (0,) and tensor is not joined[0]:
+            continue
+        if len(shape) != len(first):
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {len(first)} and {len(shape)}"
+            )
+        for i, (expected, got) in enumerate(zip(first, shape)):
+            if i != d and expected != got:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{expected} but got size {got} for tensor number {position} in the list."
+                )
+    xp = array_module(tensors[0])
+    out = wrap(xp.concatenate(_join_arrays(joined, dtype), axis=d), dtype, tensors[0]._device)
+    if needs_grad(*tensors):
+        node = attach(out, CatBackward0(*tensors)).grad_fn
+        node.save(dim=dim)
+        node._input_sizes = tuple(t._data.shape for t in tensors)
+    return out
+
+
+concat = concatenate = cat
+
+
+class StackBackward0(Node):
+    def backward(self, grad):
+        d = _wrap_dim(self._saved_dim, grad.ndim)
+        return tuple(
+            select(grad, d, index) if self.should_compute_output(index) else None
+            for index in range(len(self.next_functions))
+        )
+
+
+def stack(tensors, dim=0):
+    tensors = _tensor_list("stack", tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    first = tensors[0]._data.shape
+    for position, tensor in enumerate(tensors):
+        if tensor._data.shape != first:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 "
+                f"and {list(tensor._data.shape)} at entry {position}"
+            )
+    d = _wrap_dim(dim, len(first) + 1)
+    dtype = _joined_dtype(tensors)
+    xp = array_module(tensors[0])
+    out = wrap(xp.stack(_join_arrays(tensors, dtype), axis=d), dtype, tensors[0]._device)
+    if needs_grad(*tensors):
+        attach(out, StackBackward0(*tensors)).grad_fn.save(dim=dim)
+    return out
+
+
+# --- split, chunk, unbind: one node, many outputs -------------------------------------------------
+def _multi_output(input, pieces, node):
+    """Make `node` the grad_fn of every piece, each with its output number."""
+    node.num_outputs = len(pieces)
+    node._piece_meta = tuple((p._data.shape, p._dtype) for p in pieces)
+    if pieces:
+        attach(pieces[0], node)
+    for nr, piece in enumerate(pieces[1:], 1):
+        piece.grad_fn = node
+        piece._output_nr = nr
+    return tuple(pieces)
+
+
+def _filled_grads(node, grads):
+    """Gradients of all outputs in their shapes; zeros for outputs no gradient reached."""
+    like = next(g for g in grads if g is not None)
+    return [
+        _zeros(shape, like) if grad is None else _conform_piece(grad, shape, dtype)
+        for grad, (shape, dtype) in zip(grads, node._piece_meta)
+    ]
+
+
+class SplitBackward0(Node):
+    def backward(self, *grads):
+        return (cat(_filled_grads(self, grads), self._saved_dim),)
+
+
+class SplitWithSizesBackward0(Node):
+    def backward(self, *grads):
+        return (cat(_filled_grads(self, grads), self._saved_dim),)
+
+
+def _pieces(input, d, sizes):
+    data, pieces, start = input._data, [], 0
+    for size in sizes:
+        pieces.append(_view_of(input, data[_along(d, slice(start, start + size))]))
+        start += size
+    return pieces
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    if isinstance(split_size_or_sections, (tuple, list)):
+        return split_with_sizes(tensor, split_size_or_sections, dim)
+    split_size = operator.index(split_size_or_sections)
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    if split_size < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={split_size}")
+    d = _wrap_dim(dim, tensor._data.ndim)
+    dim_size = tensor._data.shape[d]
+    if split_size == 0 and dim_size != 0:
+        raise RuntimeError(
+            f"split_size can only be 0 if dimension size is 0, but got dimension size of {dim_size}"
+        )
+    count = max(-(-dim_size // split_size), 1) if split_size else 1
+    sizes = [split_size] * (count - 1) + [dim_size - split_size * (count - 1)]
+    pieces = _pieces(tensor, d, sizes)
+    if not needs_grad(tensor):
+        return tuple(pieces)
+    node = SplitBackward0(tensor)
+    node.save(dim=dim, self_sym_sizes=tensor._data.shape, split_size=split_size)
+    return _multi_output(tensor, pieces, node)
+
+
+def split_with_sizes(tensor, split_sizes, dim=0):
+    split_sizes = [operator.index(size) for size in split_sizes]
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = _wrap_dim(dim, tensor._data.ndim)
+    dim_size = tensor._data.shape[d]
+    if any(size < 0 for size in split_sizes):
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+            f"split_sizes={split_sizes}"
+        )
+    if sum(split_sizes) != dim_size:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {dim_size} (input tensor's "
+            f"size at dimension {d}), but got split_sizes={split_sizes}"
+        )
+    pieces = _pieces(tensor, d, split_sizes)
+    if not needs_grad(tensor):
+        return tuple(pieces)
+    node = SplitWithSizesBackward0(tensor)
+    node.save(dim=dim, self_sym_sizes=tensor._data.shape, split_sizes=tuple(split_sizes))
+    return _multi_output(tensor, pieces, node)
+
+
+def chunk(input, chunks, dim=0):
+    """split into `chunks` pieces of ceil(size / chunks); fewer when they run out."""
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    dim_size = input._data.shape[_wrap_dim(dim, input._data.ndim)]
+    split_size = -(-dim_size // chunks)
+    if split_size == 0 and dim_size == 0:
+        # split would give one empty piece; chunk promises `chunks` of them (as PyTorch does)
+        return split_with_sizes(input, [0] * chunks, dim)
+    return split(input, split_size, dim)
+
+
+class UnbindBackward0(Node):
+    def backward(self, *grads):
+        return (stack(_filled_grads(self, grads), self._saved_dim),)
+
+
+def unbind(input, dim=0):
+    ndim = input._data.ndim
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = _wrap_dim(dim, ndim)
+    data = input._data
+    pieces = [_view_of(input, data[_along(d, index)]) for index in range(data.shape[d])]
+    if not needs_grad(input):
+        return tuple(pieces)
+    node = UnbindBackward0(input)
+    node.save(dim=dim)
+    return _multi_output(input, pieces, node)
+
+
+# --- repeat ---------------------------------------------------------------------------------------
+class RepeatBackward0(Node):
+    def backward(self, grad):
+        # Read the gradient as (repeat, size) pairs per dim and sum the repeats away; the leading
+        # dims repeat added have size 1 in the input, so they keep only their repeat.
+        repeats, sizes = self._saved_repeats, self._saved_self_sym_sizes
+        extra = len(repeats) - len(sizes)
+        split_shape, summed = [], []
+        for i, count in enumerate(repeats):
+            summed.append(len(split_shape))
+            split_shape.append(count)
+            if i >= extra:
+                split_shape.append(sizes[i - extra])
+        return (grad.reshape(split_shape).sum(summed),)
+
+
+def repeat(input, repeats):
+    repeats = _int_sizes("repeat", repeats)
+    shape = input._data.shape
+    if len(repeats) < len(shape):
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        )
+    padded = (1,) * (len(repeats) - len(shape)) + shape
+    target = [count * size for count, size in zip(repeats, padded)]
+    for size in target:
+        if size < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {size}: {target}")
+    data = array_module(input).tile(input._data.reshape(padded), repeats)
+    out = wrap(data, input._dtype, input._device)
+    if needs_grad(input):
+        attach(out, RepeatBackward0(input)).grad_fn.save(repeats=repeats, self_sym_sizes=shape)
+    return out
+
+
+# --- copies between layouts, dtypes and devices -------------------------------------------------
 class CloneBackward0(Node):
     def backward(self, grad):
         return (grad,)
 
 
-def clone(input):
-    out = wrap(input._data.copy(), input._dtype, input._device)
+def _clone(input, order):
+    out = wrap(input._data.copy(order=order), input._dtype, input._device)
     if needs_grad(input):
         attach(out, CloneBackward0(input))
     return out
+
+
+def clone(input, *, memory_format=None):
+    # like PyTorch's preserve_format, a copy keeps the input's memory order where it is dense
+    return _clone(input, order="K")
+
+
+def contiguous(input):
+    """input itself when its memory is in row-major order, else a row-major copy."""
+    if input._data.flags.c_contiguous:
+        return input
+    return _clone(input, order="C")
 
 
 class ToCopyBackward0(Node):
