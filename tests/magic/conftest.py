@@ -4,11 +4,14 @@ from dataclasses import dataclass
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
+from traitlets.config import Config
 
 
 @pytest.fixture
 def ip():
-    shell = InteractiveShell.instance(colors="nocolor")
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"  # the user's history file is not the tests' to write
+    shell = InteractiveShell.instance(config=config, colors="nocolor")
     shell.reset(new_session=False)
     shell.run_cell("%load_ext grad_magic", store_history=True)
     yield shell
