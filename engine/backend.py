@@ -139,3 +139,14 @@ def erf(xp, array):
     from cupyx.scipy.special import erf as cupy_erf
 
     return cupy_erf(array)
+
+
+def index_add(xp, target, index, values):
+    """target[index] += values, where an element indexed twice gets both values added (a plain
+    `target[index] += values` would keep only one): numpy.add.at, or cupyx.scatter_add."""
+    if xp is numpy:
+        numpy.add.at(target, index, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(target, index, values)

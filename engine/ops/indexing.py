@@ -1,0 +1,300 @@
+"""Indexing with `[]`: Python's index forms turned into PyTorch's ops, the way PyTorch does it.
+
+An index is read item by item, left to right (PyTorch's applySlicing): an int selects (a view,
+SelectBackward0), a slice slices (a view, SliceBackward0; a full `:` inside a tuple is skipped),
+None inserts a dim (UnsqueezeBackward0) and `...` skips the dims the others leave unnamed.
+Tensors, lists and masks ("advanced" indices) are collected on the way and applied last, all at
+once, as one gather (IndexBackward0); its gradient scatters back, repeated indices adding up.
+
+NOTE: ints select before any advanced index is applied, so `x[0, :, [1, 2]]` has shape
+(x.shape[1], 2) in PyTorch, where numpy, which counts the 0 as an advanced index, gives
+(2, x.shape[1]). We follow PyTorch.
+"""
+import numbers
+import operator
+import warnings
+
+from .. import backend, dtypes
+from ..autograd.graph import Node
+from ..tensor import Tensor, attach, needs_grad, wrap
+from ._binary import array_module
+from .shape import _zeros, alias, select, slice_along, unsqueeze
+
+_INT64_MAX = 2**63 - 1  # the end PyTorch records for an open slice `start:`
+_MASK_DTYPES = (dtypes.bool, dtypes.uint8)  # uint8 indices are masks too (deprecated in PyTorch)
+_INDEX_DTYPES = (dtypes.int64, dtypes.int32)
+_BAD_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
+
+
+# --- getitem ------------------------------------------------------------------------------------
+def getitem(input, index):
+    # the common single items first, as PyTorch's THPVariable_getitem takes them
+    kind = type(index)
+    if kind is slice:
+        # NOTE: a lone `x[:]` records a slice; a full `:` inside a tuple (`x[:, 0]`) does not
+        return _slice(input, 0, index, skip_full=False)
+    if kind is int or _is_int(index):
+        return select(input, 0, int(index), real_dim=0)
+    if index is None:
+        return unsqueeze(input, 0)
+    if index is Ellipsis:
+        return alias(input)
+    result, advanced = _apply_basic(input, _as_tuple(index))
+    if advanced:
+        return _index(result, advanced)
+    # `x[...]` and `x[:, :]` still give a new tensor (a view of all of x), never x itself
+    return alias(result) if result is input else result
+
+
+def _is_int(item):
+    """An int, or a numpy integer; not a bool (True indexes like None, not like 1)."""
+    kind = type(item)
+    if kind is int:
+        return True
+    if kind is slice or kind is tuple or kind is list or kind is bool or item is None or item is Ellipsis:
+        return False
+    return isinstance(item, numbers.Integral)
+
+
+def _as_tuple(index):
+    """The index as a tuple of items. A list is one advanced index, unless it holds slices,
+    None, `...` or sequences: then it is read as a tuple (NumPy's old rule, kept by PyTorch)."""
+    if type(index) is tuple:
+        return index
+    if isinstance(index, list) and len(index) < 32 and any(_tuple_like_item(i) for i in index):
+        warnings.warn(
+            "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
+            "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will "
+            "be interpreted as tensor index, x[torch.tensor(seq)], which will result either in an "
+            "error or a different result",
+            UserWarning, stacklevel=4,
+        )
+        return tuple(index)
+    return (index,)
+
+
+def _tuple_like_item(item):
+    return (
+        item is None or item is Ellipsis or isinstance(item, (slice, list, tuple, Tensor))
+        or getattr(item, "ndim", 0) > 0  # an array
+    )
+
+
+def _dims_named(item):
+    """How many of the input's dims an item uses up (PyTorch's count_specified_dimensions)."""
+    kind = type(item)
+    if kind is slice or kind is int:
+        return 1
+    if isinstance(item, Tensor):
+        return item._data.ndim if item._dtype in _MASK_DTYPES else 1
+    if item is None or item is Ellipsis or isinstance(item, bool):
+        return 0
+    return 1
+
+
+def _apply_basic(input, items):
+    """Apply the view items (ints, slices, None, `...`) in order and collect the advanced ones
+    in PyTorch's list: a None for each dim of the view before the first, then one entry per
+    item (None for a slice, None or `...`'s dims), trailing Nones left out. Returns the view
+    and that list ([] when there is no advanced item)."""
+    ndim = input._data.ndim
+    named = 0
+    for item in items:
+        named += _dims_named(item)
+    if named > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    result, dim, advanced = input, 0, []
+    for position, item in enumerate(items):
+        if type(item) is slice:
+            result = _slice(result, dim, item, skip_full=True)
+            dim += 1
+            _skip(advanced, 1)
+        elif _is_int(item):
+            result = select(result, dim, int(item), real_dim=position)
+        elif item is Ellipsis:
+            dim += ndim - named
+            _skip(advanced, ndim - named)
+        elif item is None:
+            result = unsqueeze(result, dim)
+            dim += 1
+            _skip(advanced, 1)
+        elif isinstance(item, bool):  # x[True] is x[None] kept whole, x[False] the same emptied
+            result = unsqueeze(result, dim)
+            dim = _record(advanced, dim, _bool_index(item, result))
+        else:
+            tensor = _index_tensor(item, result)
+            if tensor._data.ndim == 0 and not tensor._dtype.is_floating_point:
+                if tensor._dtype in _MASK_DTYPES:
+                    result = unsqueeze(result, dim)
+                    dim = _record(advanced, dim, _bool_index(bool(tensor.item()), result))
+                else:  # a 0-d integer tensor indexes like the int it holds
+                    result = select(result, dim, int(tensor.item()), real_dim=position)
+            else:
+                dim = _record(advanced, dim, tensor)
+    while advanced and advanced[-1] is None:
+        advanced.pop()  # trailing dims no advanced index names are left out, as in PyTorch
+    return result, advanced
+
+
+def _slice(input, dim, item, skip_full):
+    if input._data.ndim == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    step = 1 if item.step is None else operator.index(item.step)
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    if step < 0:
+        raise ValueError("step must be greater than zero")
+    start = 0 if item.start is None else operator.index(item.start)
+    end = _INT64_MAX if item.stop is None else operator.index(item.stop)
+    if skip_full and start == 0 and step == 1 and end >= input._data.shape[dim]:
+        return input
+    return slice_along(input, dim, start, end, step)
+
+
+def _record(advanced, dim, tensor):
+    """Add an advanced index; returns the next dim. The list starts at the first one, with a
+    None for each dim before it, and then gets one entry per item, whatever dims it covers (a
+    mask covers several) - PyTorch's recordTensorIndex."""
+    if not advanced:
+        advanced.extend([None] * dim)
+    advanced.append(tensor)
+    return dim + (tensor._data.ndim if tensor._dtype in _MASK_DTYPES else 1)
+
+
+def _skip(advanced, dims):
+    """Dims that no advanced index names, once the list has begun."""
+    if advanced:
+        advanced.extend([None] * dims)
+
+
+def _bool_index(value, like):
+    """x[True] indexes the new dim with [0], x[False] with []."""
+    data = array_module(like).zeros(1 if value else 0, dtype=dtypes.int64.numpy)
+    return wrap(data, dtypes.int64, like._device)
+
+
+def _index_tensor(item, like):
+    """An advanced index item as a tensor on `like`'s device: lists and arrays become int64
+    tensors, or bool ones where all their values are bool (PyTorch's indexing_tensor_from_data)."""
+    if not isinstance(item, Tensor):
+        is_array = hasattr(item, "__array__") and not isinstance(item, numbers.Number)
+        if not (is_array or isinstance(item, (list, tuple, str))):
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                f"are valid indices (got {type(item).__name__})"
+            )
+        from ..factories import tensor as new_tensor
+
+        item = new_tensor(item)  # TypeError for what can't be a tensor, as in PyTorch
+        empty = item._data.size == 0  # `x[[]]` takes no rows: an empty int64 index, not a mask
+        if (empty or item._dtype not in _MASK_DTYPES) and item._dtype is not dtypes.int64:
+            item = item.to(dtypes.int64)
+    if item._device != like._device:
+        if item._device.type != "cpu":
+            raise RuntimeError(
+                "indices should be either on cpu or on the same device as the indexed tensor "
+                f"({like._device})"
+            )
+        item = wrap(backend.to_device(item._data, like._device), item._dtype, like._device)
+    return item
+
+
+# --- advanced indexing: one gather, its gradient one scatter-add ----------------------------------
+def _index(input, indices):
+    return _gather(input, _numpy_index(input, indices), tuple(indices))
+
+
+def _numpy_index(input, indices):
+    """The numpy index for PyTorch's `index(input, indices)`: masks turned into the integer
+    arrays of their nonzero positions, checked as PyTorch checks them (mask shapes, then
+    broadcasting, then bounds)."""
+    shape = input._data.shape
+    xp = array_module(input)
+    parts = []  # one entry per input dim, up to the last indexed: slice(None) or an integer array
+    for tensor in indices:
+        if tensor is None:
+            parts.append(slice(None))
+        elif tensor._dtype in _MASK_DTYPES:
+            start = len(parts)
+            for j, size in enumerate(tensor._data.shape):
+                if start + j >= len(shape):
+                    raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+                if size != shape[start + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(tensor._data.shape)} at index {j} does not "
+                        f"match the shape of the indexed tensor {list(shape)} at index {start + j}"
+                    )
+            if tensor._dtype is dtypes.uint8:
+                warnings.warn(
+                    "indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                    "torch.bool instead.", UserWarning, stacklevel=5,
+                )
+            mask = tensor._data if tensor._dtype is dtypes.bool else tensor._data != 0
+            parts.extend(xp.nonzero(mask))
+        elif tensor._dtype in _INDEX_DTYPES:
+            parts.append(tensor._data)
+        else:
+            raise IndexError(_BAD_INDEX_DTYPE)
+    arrays = [(dim, part) for dim, part in enumerate(parts) if type(part) is not slice]
+    _check_broadcast([part.shape for _, part in arrays])
+    for ordinal, (dim, part) in enumerate(arrays):
+        size = shape[dim]
+        out_of_range = (part < -size) | (part >= size)
+        if out_of_range.any():
+            # NOTE: PyTorch names the index's position among the index tensors, not the dim
+            value = int(part[out_of_range].reshape(-1)[0])
+            raise IndexError(f"index {value} is out of bounds for dimension {ordinal} with size {size}")
+    return tuple(parts)
+
+
+def _check_broadcast(shapes):
+    result = []
+    for shape in shapes:
+        for i, size in enumerate(reversed(shape)):
+            if i == len(result):
+                result.append(size)
+            elif result[i] == 1:
+                result[i] = size
+            elif size != 1 and size != result[i]:
+                raise IndexError(
+                    "shape mismatch: indexing tensors could not be broadcast together with shapes "
+                    + ", ".join(str(list(s)) for s in shapes)
+                )
+
+
+class IndexBackward0(Node):
+    def backward(self, grad):
+        return (_put_into_zeros(grad, self._saved_self_sym_sizes, self._index, self._saved_indices),)
+
+
+def _gather(input, np_index, indices):
+    out = wrap(input._data[np_index], input._dtype, input._device)
+    if needs_grad(input):
+        node = attach(out, IndexBackward0(input)).grad_fn
+        node.save(indices=indices, self_sym_sizes=input._data.shape)
+        node._index = np_index
+    return out
+
+
+class IndexPutImplBackward0(Node):
+    """The gradient of IndexBackward0 as a function of the incoming gradient (double backward):
+    its inputs are the zeros (no gradient) and the values put into them."""
+
+    def backward(self, grad):
+        return None, _gather(grad, self._index, self._saved_indices)
+
+
+def _put_into_zeros(values, sizes, np_index, indices):
+    """zeros(sizes) with `values` added at the index; a position indexed twice gets both."""
+    out = _zeros(sizes, values)
+    backend.index_add(array_module(values), out._data, np_index, values._data)
+    if needs_grad(values):
+        node = attach(out, IndexPutImplBackward0(None, values)).grad_fn
+        node.save(accumulate=True, indices=indices)
+        node._index = np_index
+    return out
+
+
+# === setitem =======================================================================================
+# Writing with `[]` (`setitem`, index_put_, CopySlices) belongs to another part of the engine and
+# is added below this line. getitem above does not depend on it.
