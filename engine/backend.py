@@ -143,9 +143,11 @@ def erf(xp, array):
 
 def index_add(xp, target, index, values):
     """target[index] += values, where an element indexed twice gets both values added (a plain
-    `target[index] += values` would keep only one): numpy.add.at, or cupyx.scatter_add."""
-    if xp is numpy:
-        numpy.add.at(target, index, values)
+    `target[index] += values` would keep only one): numpy.add.at, and CuPy's own add.at (13+,
+    which deprecates cupyx.scatter_add) or cupyx.scatter_add before it."""
+    add_at = getattr(xp.add, "at", None)
+    if add_at is not None:
+        add_at(target, index, values)
     else:
         import cupyx
 
