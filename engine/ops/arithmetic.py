@@ -5,10 +5,67 @@ input's shape and casts them to its dtype (graph._conform), so the rules below n
 """
 import math
 
+from .. import backend
 from ..autograd.graph import Node
-from ..dtypes import get_default_dtype
+from ..dtypes import bool as bool_dtype, float64, get_default_dtype, int64, scalar_dtype
 from ..tensor import Tensor, attach, needs_grad, wrap
 from ._binary import array_module, operands
+
+
+def result(data, dtype, device):
+    """The tensor around an op's array result, in the op's dtype (numpy's own promotion may
+    have picked another, e.g. bool + int)."""
+    if data.dtype is not dtype.numpy:
+        data = data.astype(dtype.numpy)
+    return wrap(data, dtype, device)
+
+
+_WRAPPED_NUMBER_DTYPES = {int: int64, float: float64, bool: bool_dtype}  # C++'s long, double, bool
+_host = backend.array_module(backend.CPU)
+
+
+def wrapped_number(value):
+    """An operand as a node saves it. PyTorch keeps a Python number as a 0-d CPU tensor (`x * 2`
+    shows `_saved_other` as `tensor(2)`), freed with the graph like any saved tensor, so a second
+    backward through `x * 2` fails there as here."""
+    dtype = _WRAPPED_NUMBER_DTYPES.get(value.__class__)
+    if dtype is None:
+        if isinstance(value, Tensor):
+            return value
+        dtype = scalar_dtype(value)
+    return wrap(_host.array(value, dtype.numpy), dtype, backend.CPU)
+
+
+def plain(saved):
+    """A saved operand as backward multiplies by it: a constant 0-d CPU tensor (a saved Python
+    number, or a user's 0-d tensor) as the number it holds, which keeps the gradient's dtype and
+    device; any other tensor as itself."""
+    if saved._device is backend.CPU and not saved._data.ndim and saved.grad_fn is None and not saved._requires_grad:
+        return saved._data.item()
+    return saved
+
+
+def shape_error(*operands):
+    """PyTorch's error for shapes that do not broadcast together (numpy raises a ValueError)."""
+    shapes = [tuple(x.shape) if isinstance(x, Tensor) else () for x in operands]
+    ndim = max(len(shape) for shape in shapes)
+    for offset in range(1, ndim + 1):
+        sizes = [shape[-offset] if offset <= len(shape) else 1 for shape in shapes]
+        stretched = [size for size in sizes if size != 1]
+        if stretched and any(size != stretched[0] for size in stretched):
+            a, b = stretched[0], next(size for size in stretched if size != stretched[0])
+            return RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                f"non-singleton dimension {ndim - offset}"
+            )
+    return RuntimeError("shapes cannot be broadcast together: " + ", ".join(map(str, shapes)))
+
+
+def _check_alpha(dtype, alpha):
+    if isinstance(alpha, float) and not dtype.is_floating_point:
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
 
 
 # --- add and subtract ---------------------------------------------------------------------------
@@ -20,7 +77,13 @@ class AddBackward0(Node):
 
 def add(input, other, *, alpha=1):
     a, b, dtype, device = operands(input, other)
-    out = wrap(a + b if alpha == 1 else a + b * alpha, dtype, device)
+    if alpha != 1:
+        _check_alpha(dtype, alpha)
+    try:
+        data = a + b if alpha == 1 else a + b * alpha
+    except ValueError:
+        raise shape_error(input, other) from None
+    out = result(data, dtype, device)
     if needs_grad(input, other):
         node = AddBackward0(input, other)
         node.save(alpha=alpha)
@@ -33,19 +96,47 @@ class SubBackward0(Node):
         return grad, -grad * self._saved_alpha
 
 
-def sub(input, other, *, alpha=1):
-    a, b, dtype, device = operands(input, other)
-    if dtype.name == "bool":
+def _is_bool(x):
+    return x.__class__ is bool or getattr(x, "_dtype", None) is bool_dtype
+
+
+def _check_no_bool(input, other):
+    """PyTorch refuses to subtract where either side is boolean."""
+    left, right = _is_bool(input), _is_bool(other)
+    if left and right:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
             "Use the `^` or `logical_xor()` operator instead."
         )
-    out = wrap(a - b if alpha == 1 else a - b * alpha, dtype, device)
+    if left or right:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def sub(input, other, *, alpha=1):
+    _check_no_bool(input, other)
+    a, b, dtype, device = operands(input, other)
+    if alpha != 1:
+        _check_alpha(dtype, alpha)
+    try:
+        data = a - b if alpha == 1 else a - b * alpha
+    except ValueError:
+        raise shape_error(input, other) from None
+    out = result(data, dtype, device)
     if needs_grad(input, other):
         node = SubBackward0(input, other)
         node.save(alpha=alpha)
         attach(out, node)
     return out
+
+
+class RsubBackward0(Node):
+    """`torch.rsub(input, other)` for two tensors: other - alpha * input."""
+
+    def backward(self, grad):
+        return -grad * self._saved_alpha, grad
 
 
 class RsubBackward1(Node):
@@ -55,14 +146,22 @@ class RsubBackward1(Node):
         return (-grad * self._saved_alpha,)
 
 
-def rsub(input, other):
-    """other - input, where `other` is a Python number."""
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input; `2 - x` is rsub(x, 2)."""
+    _check_no_bool(input, other)
     a, b, dtype, device = operands(input, other)
-    out = wrap(b - a, dtype, device)
-    if needs_grad(input):
-        node = RsubBackward1(input)
-        node.save(alpha=1)
-        attach(out, node)
+    if alpha != 1:
+        _check_alpha(dtype, alpha)
+    try:
+        data = b - a if alpha == 1 else b - a * alpha
+    except ValueError:
+        raise shape_error(input, other) from None
+    out = result(data, dtype, device)
+    if isinstance(other, Tensor):
+        if needs_grad(input, other):
+            attach(out, RsubBackward0(input, other)).grad_fn.save(alpha=alpha)
+    elif needs_grad(input):
+        attach(out, RsubBackward1(input)).grad_fn.save(alpha=alpha)
     return out
 
 
@@ -70,19 +169,23 @@ def rsub(input, other):
 class MulBackward0(Node):
     def backward(self, grad):
         return (
-            grad * self._saved_other if self.should_compute_output(0) else None,
+            grad * plain(self._saved_other) if self.should_compute_output(0) else None,
             grad * self._saved_self if self.should_compute_output(1) else None,
         )
 
 
 def mul(input, other):
     a, b, dtype, device = operands(input, other)
-    out = wrap(a * b, dtype, device)
+    try:
+        data = a * b
+    except ValueError:
+        raise shape_error(input, other) from None
+    out = result(data, dtype, device)
     if needs_grad(input, other):
         node = MulBackward0(input, other)
         # each side's gradient needs the other side: save only what a needed gradient uses
         node.save(
-            other=other if node.should_compute_output(0) else None,
+            other=wrapped_number(other) if node.should_compute_output(0) else None,
             self=input if node.should_compute_output(1) else None,
         )
         attach(out, node)
@@ -91,7 +194,7 @@ def mul(input, other):
 
 class DivBackward0(Node):
     def backward(self, grad):
-        other = self._saved_other
+        other = plain(self._saved_other)
         return (
             grad / other if self.should_compute_output(0) else None,
             -grad * self._saved_self / (other * other) if self.should_compute_output(1) else None,
@@ -104,10 +207,14 @@ def div(input, other, *, rounding_mode=None):
     a, b, dtype, device = operands(input, other)
     if not dtype.is_floating_point:  # true division of integers gives the default float
         dtype = get_default_dtype()
-    out = wrap((a / b).astype(dtype.numpy, copy=False), dtype, device)
+    try:
+        data = a / b
+    except ValueError:
+        raise shape_error(input, other) from None
+    out = result(data, dtype, device)
     if needs_grad(input, other):
         node = DivBackward0(input, other)
-        node.save(other=other, self=input if node.should_compute_output(1) else None)
+        node.save(other=wrapped_number(other), self=input if node.should_compute_output(1) else None)
         attach(out, node)
     return out
 
@@ -125,25 +232,25 @@ class ReciprocalBackward0(Node):
 
 def reciprocal(input):
     dtype = input._dtype if input._dtype.is_floating_point else get_default_dtype()
-    out = wrap(1 / input._data.astype(dtype.numpy, copy=False), dtype, input._device)
+    out = result(1 / input._data.astype(dtype.numpy, copy=False), dtype, input._device)
     if needs_grad(input):
         attach(out, ReciprocalBackward0(input)).grad_fn.save(result=out)
     return out
 
 
 def _rounded_div(input, other, rounding_mode):
-    a, b, dtype, device = operands(input, other)
-    xp = array_module(input if isinstance(input, Tensor) else other)
-    if rounding_mode == "floor":
-        data = xp.floor_divide(a, b)
-    elif rounding_mode == "trunc":
-        data = xp.trunc(a / b).astype(dtype.numpy) if dtype.is_floating_point else (a / b).astype(dtype.numpy)
-    else:
+    if rounding_mode not in ("floor", "trunc"):
         raise RuntimeError(
             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
             f"'{rounding_mode}'"
         )
-    return wrap(data.astype(dtype.numpy, copy=False), dtype, device)  # piecewise constant: no grad
+    a, b, dtype, device = operands(input, other)
+    xp = array_module(input if isinstance(input, Tensor) else other)
+    try:
+        data = xp.floor_divide(a, b) if rounding_mode == "floor" else xp.trunc(a / b)
+    except ValueError:
+        raise shape_error(input, other) from None
+    return result(data, dtype, device)  # piecewise constant: no gradient
 
 
 def floor_divide(input, other):
@@ -152,7 +259,7 @@ def floor_divide(input, other):
 
 def remainder(input, other):
     a, b, dtype, device = operands(input, other)
-    return wrap(array_module(input if isinstance(input, Tensor) else other).remainder(a, b), dtype, device)
+    return result(array_module(input if isinstance(input, Tensor) else other).remainder(a, b), dtype, device)
 
 
 # --- powers -------------------------------------------------------------------------------------
@@ -170,14 +277,14 @@ class PowBackward1(Node):
     """tensor ** tensor"""
 
     def backward(self, grad):
-        base, exponent, result = self._saved_self, self._saved_exponent, self._saved_result
+        base, exponent = self._saved_self, self._saved_exponent
         grad_base = grad_exponent = None
         if self.should_compute_output(0):
-            grad_base = grad * exponent * base ** (exponent - 1)
+            # NOTE: where the exponent is 0 the gradient is 0, even at base 0 (not 0 * 0**-1)
+            grad_base = _where(exponent == 0, 0.0, grad * exponent * base ** (exponent - 1))
         if self.should_compute_output(1):
             # NOTE: d(b**e)/de = b**e * log(b); PyTorch takes it as 0 where b == 0 and e >= 0
-            log_base = _where_zero(base, exponent, base.log())
-            grad_exponent = grad * result * log_base
+            grad_exponent = grad * _where((base == 0) & (exponent >= 0), 0.0, self._saved_result * base.log())
         return grad_base, grad_exponent
 
 
@@ -185,27 +292,48 @@ class PowBackward2(Node):
     """number ** tensor"""
 
     def backward(self, grad):
-        base = self._saved_self
+        base, exponent = self._saved_self, self._saved_exponent
         if base == 0:
-            return (grad * 0,)
+            # NOTE: log(0) = -inf; PyTorch takes the gradient as 0 where the exponent is >= 0
+            return (grad * _where(exponent >= 0, 0.0, self._saved_result * -math.inf),)
         return (grad * self._saved_result * math.log(base),)
 
 
 def pow(input, exponent):  # noqa: A001 - PyTorch's name
     if not isinstance(exponent, Tensor):
         return _pow_scalar(input, exponent)
+    if not isinstance(input, Tensor):
+        return rpow(exponent, input)
     a, b, dtype, device = operands(input, exponent)
-    out = wrap(array_module(exponent).power(a, b), dtype, device)
+    try:
+        data = _power(array_module(exponent), a, b, dtype)
+    except ValueError:
+        raise shape_error(input, exponent) from None
+    out = result(data, dtype, device)
     if needs_grad(input, exponent):
         attach(out, PowBackward1(input, exponent)).grad_fn.save(self=input, exponent=exponent, result=out)
     return out
 
 
+def _power(xp, base, exponent, dtype):
+    """base ** exponent where the exponent is an array. numpy refuses integers to negative
+    powers; PyTorch gives what integer arithmetic gives: 0, or +-1 for a base of +-1."""
+    if dtype.is_floating_point:
+        return xp.power(base, exponent)
+    if dtype is bool_dtype:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    negative = exponent < 0
+    if not negative.any():
+        return xp.power(base, exponent)
+    magnitude = xp.power(base, xp.abs(exponent))
+    return xp.where(negative, xp.where(xp.abs(base) == 1, magnitude, 0), magnitude)
+
+
 def _pow_scalar(input, exponent):
     a, b, dtype, device = operands(input, exponent)
-    if not dtype.is_floating_point and isinstance(b, int) and b < 0:
+    if not dtype.is_floating_point and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    out = wrap(a * a if b == 2 else a ** b, dtype, device)
+    out = result(a * a if b == 2 else a ** b, dtype, device)
     if needs_grad(input):
         attach(out, PowBackward0(input)).grad_fn.save(self=input, exponent=exponent)
     return out
@@ -214,16 +342,16 @@ def _pow_scalar(input, exponent):
 def rpow(input, base):
     """base ** input for a Python number `base`."""
     a, b, dtype, device = operands(input, base)
-    out = wrap(array_module(input).power(b, a).astype(dtype.numpy, copy=False), dtype, device)
+    out = result(_power(array_module(input), b, a, dtype), dtype, device)
     if needs_grad(input):
         attach(out, PowBackward2(input)).grad_fn.save(self=base, exponent=input, result=out)
     return out
 
 
-def _where_zero(base, exponent, values):
+def _where(condition, value, values):
     from .pointwise import where
 
-    return where((base == 0) & (exponent >= 0), 0.0, values)
+    return where(condition, value, values)
 
 
 class NegBackward0(Node):
@@ -237,7 +365,7 @@ def neg(input):
             "Negation, the `-` operator, on a bool tensor is not supported. "
             "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    out = wrap(-input._data, input._dtype, input._device)
+    out = result(-input._data, input._dtype, input._device)
     if needs_grad(input):
         attach(out, NegBackward0(input))
     return out

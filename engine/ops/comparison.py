@@ -1,6 +1,7 @@
 """Comparisons and logic: boolean results, outside the graph."""
 from .. import dtypes
 from ..tensor import Tensor, wrap
+from . import arithmetic
 from ._binary import array_module, operands
 
 
@@ -8,7 +9,11 @@ def _compare(input, other, compute):
     if other is None or not isinstance(other, (Tensor, int, float, bool)) and not hasattr(other, "dtype"):
         return NotImplemented
     a, b, _, device = operands(input, other)
-    return wrap(compute(a, b), dtypes.bool, device)
+    try:
+        data = compute(a, b)
+    except ValueError:
+        raise arithmetic.shape_error(input, other) from None
+    return wrap(data, dtypes.bool, device)
 
 
 def eq(input, other):

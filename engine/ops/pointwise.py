@@ -1,7 +1,8 @@
 """Elementwise math: each op's forward beside its backward node, as PyTorch names it."""
 from ..autograd.graph import Node
 from ..dtypes import get_default_dtype, result_type
-from ..tensor import Tensor, attach, needs_grad, wrap
+from ..tensor import Tensor, attach, needs_grad
+from . import arithmetic  # as a module: it may still be loading when this one starts
 from ._binary import array_module, check_same_device, operands
 
 
@@ -16,7 +17,7 @@ def _float_data(input):
 def _unary(input, compute, node_class, save):
     """Run `compute(xp, data)`; record `node_class` saving `self` (the input) or `result`."""
     data, dtype = _float_data(input)
-    out = wrap(compute(array_module(input), data), dtype, input._device)
+    out = arithmetic.result(compute(array_module(input), data), dtype, input._device)
     if needs_grad(input):
         node = attach(out, node_class(input)).grad_fn
         node.save(**{save: input if save == "self" else out})
@@ -123,9 +124,8 @@ class ReluBackward0(Node):
 
 
 def relu(input):
-    data = input._data
-    out = wrap(data * (data > 0) if input._dtype.is_floating_point else array_module(input).maximum(data, 0),
-               input._dtype, input._device)
+    # NOTE: not data * (data > 0), which turns negatives into -0.0 (printed "-0.")
+    out = arithmetic.result(array_module(input).maximum(input._data, 0), input._dtype, input._device)
     if needs_grad(input):
         attach(out, ReluBackward0(input)).grad_fn.save(result=out)
     return out
@@ -133,63 +133,116 @@ def relu(input):
 
 class AbsBackward0(Node):
     def backward(self, grad):
-        return (grad * self._saved_self.sign(),)  # NOTE: abs'(0) is sign(0) = 0
+        return (grad * sign(self._saved_self),)  # NOTE: abs'(0) is sign(0) = 0
 
 
 def abs(input):  # noqa: A001 - PyTorch's name
-    out = wrap(array_module(input).abs(input._data), input._dtype, input._device)
+    out = arithmetic.result(array_module(input).abs(input._data), input._dtype, input._device)
     if needs_grad(input):
         attach(out, AbsBackward0(input)).grad_fn.save(self=input)
     return out
 
 
+class SignBackward0(Node):
+    def backward(self, grad):
+        return (grad * 0,)  # piecewise constant
+
+
 def sign(input):
-    return wrap(array_module(input).sign(input._data), input._dtype, input._device)
+    out = arithmetic.result(array_module(input).sign(input._data), input._dtype, input._device)
+    if needs_grad(input):
+        attach(out, SignBackward0(input))
+    return out
 
 
 class ClampBackward1(Node):
+    """clamp with Python-number bounds."""
+
     def backward(self, grad):
         # NOTE: at a bound the gradient passes (PyTorch's mask is min <= x <= max, inclusive)
+        return (grad * _inside(self._saved_self, self._saved_min, self._saved_max),)
+
+
+class ClampBackward0(Node):
+    """clamp with tensor bounds, which take a gradient too where they are the result."""
+
+    def backward(self, grad):
         x, low, high = self._saved_self, self._saved_min, self._saved_max
-        inside = True
-        if low is not None:
-            inside = x >= low
-        if high is not None:
-            inside = inside & (x <= high) if low is not None else x <= high
-        return (grad * inside,)
+        grad_low = grad_high = None
+        if low is not None and high is not None:
+            # NOTE: where min > max the result is max, so max takes the gradient, not min
+            if self.should_compute_output(1):
+                grad_low = where((x < low) & (low < high), grad, 0.0)
+            if self.should_compute_output(2):
+                grad_high = where((x > high) | (high < low), grad, 0.0)
+        elif low is not None and self.should_compute_output(1):
+            grad_low = where(x < low, grad, 0.0)
+        elif high is not None and self.should_compute_output(2):
+            grad_high = where(x > high, grad, 0.0)
+        return where(_inside(x, low, high), grad, 0.0), grad_low, grad_high
+
+
+def _inside(x, low, high):
+    if low is None:
+        return x <= high
+    if high is None:
+        return x >= low
+    return (x >= low) & (x <= high)
 
 
 def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's parameter names
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [b for b in (min, max) if b is not None]
+    tensor_bounds = all(isinstance(b, Tensor) for b in bounds)
+    if not tensor_bounds and any(isinstance(b, Tensor) for b in bounds):
+        raise TypeError(
+            "clamp() received an invalid combination of arguments - got (Tensor, Number), but "
+            "expected one of: (Tensor min = None, Tensor max = None) or (Number min = None, Number max = None)"
+        )
     xp = array_module(input)
-    data = input._data
-    if min is not None:
-        data = xp.maximum(data, _plain(min))
-    if max is not None:
-        data = xp.minimum(data, _plain(max))
-    dtype = result_type([input] + [b for b in (min, max) if b is not None])
-    out = wrap(data.astype(dtype.numpy, copy=False), dtype, input._device)
-    if needs_grad(input):
+    # the bounds are promoted with the input like operands of a binary op
+    dtype = result_type([input] + bounds)
+    data = input._data.astype(dtype.numpy, copy=False)
+    try:
+        if min is not None:
+            data = xp.maximum(data, _plain(min, dtype))
+        if max is not None:
+            data = xp.minimum(data, _plain(max, dtype))
+    except ValueError:
+        raise arithmetic.shape_error(input, *bounds) from None
+    out = arithmetic.result(data, dtype, input._device)
+    if tensor_bounds:
+        if needs_grad(input, min, max):
+            attach(out, ClampBackward0(input, min, max)).grad_fn.save(self=input, min=min, max=max)
+    elif needs_grad(input):
         attach(out, ClampBackward1(input)).grad_fn.save(self=input, min=min, max=max)
     return out
 
 
-def _plain(bound):
-    return bound._data if isinstance(bound, Tensor) else bound
+def _plain(bound, dtype):
+    return bound._data.astype(dtype.numpy, copy=False) if isinstance(bound, Tensor) else bound
 
 
 class MaximumBackward0(Node):
     def backward(self, grad):
-        # NOTE: where the two are equal PyTorch gives each half the gradient
+        # NOTE: where the two are equal each gets half the gradient; where either is NaN
+        # (no order) both get all of it, as in PyTorch
         a, b = self._saved_self, self._saved_other
-        share = (a > b) + (a == b) * 0.5
-        return grad * share, grad * (1 - share)
+        split = where(a == b, grad / 2, grad)
+        return (
+            split.masked_fill(a < b, 0.0) if self.should_compute_output(0) else None,
+            split.masked_fill(a > b, 0.0) if self.should_compute_output(1) else None,
+        )
 
 
 def maximum(input, other):
-    a, b, dtype, device = operands(input, other)
-    out = wrap(array_module(input).maximum(a, b), dtype, device)
+    a, b, dtype, device = _tensor_operands(input, other, "maximum")
+    try:
+        data = array_module(input).maximum(a, b)
+    except ValueError:
+        raise arithmetic.shape_error(input, other) from None
+    out = arithmetic.result(data, dtype, device)
     if needs_grad(input, other):
         attach(out, MaximumBackward0(input, other)).grad_fn.save(self=input, other=other)
     return out
@@ -198,40 +251,69 @@ def maximum(input, other):
 class MinimumBackward0(Node):
     def backward(self, grad):
         a, b = self._saved_self, self._saved_other
-        share = (a < b) + (a == b) * 0.5
-        return grad * share, grad * (1 - share)
+        split = where(a == b, grad / 2, grad)
+        return (
+            split.masked_fill(a > b, 0.0) if self.should_compute_output(0) else None,
+            split.masked_fill(a < b, 0.0) if self.should_compute_output(1) else None,
+        )
 
 
 def minimum(input, other):
-    a, b, dtype, device = operands(input, other)
-    out = wrap(array_module(input).minimum(a, b), dtype, device)
+    a, b, dtype, device = _tensor_operands(input, other, "minimum")
+    try:
+        data = array_module(input).minimum(a, b)
+    except ValueError:
+        raise arithmetic.shape_error(input, other) from None
+    out = arithmetic.result(data, dtype, device)
     if needs_grad(input, other):
         attach(out, MinimumBackward0(input, other)).grad_fn.save(self=input, other=other)
     return out
+
+
+def _tensor_operands(input, other, name):
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+    return operands(input, other)
 
 
 # --- selection ------------------------------------------------------------------------------------
 class WhereBackward0(Node):
     def backward(self, grad):
         condition = self._saved_condition
-        zero = grad * 0
         return (
-            where(condition, grad, zero) if self.should_compute_output(0) else None,
-            where(condition, zero, grad) if self.should_compute_output(1) else None,
+            where(condition, grad, 0.0) if self.should_compute_output(0) else None,
+            where(condition, 0.0, grad) if self.should_compute_output(1) else None,
         )
 
 
 def where(condition, input, other):
+    if not isinstance(condition, Tensor) or condition._dtype.name != "bool":
+        got = condition._dtype if isinstance(condition, Tensor) else type(condition).__name__
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {_type_name(got)}"
+        )
     tensor = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else condition
-    dtype = result_type([x for x in (input, other)])
-    if isinstance(input, Tensor) and isinstance(other, Tensor):
-        check_same_device(input, other)
+    dtype = result_type((input, other))
+    for x in (input, other):
+        if isinstance(x, Tensor):
+            check_same_device(condition, x)
     xp = array_module(tensor)
-    data = xp.where(condition._data, _as_dtype(input, dtype), _as_dtype(other, dtype))
-    out = wrap(data.astype(dtype.numpy, copy=False), dtype, tensor._device)
+    try:
+        data = xp.where(condition._data, _as_dtype(input, dtype), _as_dtype(other, dtype))
+    except ValueError:
+        raise arithmetic.shape_error(condition, input, other) from None
+    out = arithmetic.result(data, dtype, tensor._device)
     if needs_grad(input, other):
         attach(out, WhereBackward0(input, other)).grad_fn.save(condition=condition)
     return out
+
+
+def _type_name(dtype):
+    names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+             "float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}
+    return names.get(getattr(dtype, "name", None), dtype)
 
 
 def _as_dtype(x, dtype):
@@ -239,22 +321,45 @@ def _as_dtype(x, dtype):
 
 
 class MaskedFillBackward0(Node):
+    """masked_fill with a Python number."""
+
     def backward(self, grad):
         return (where(self._saved_mask, 0.0, grad),)
 
 
+class MaskedFillBackward1(Node):
+    """masked_fill with a 0-d tensor value, which takes the gradient of the filled places."""
+
+    def backward(self, grad):
+        mask = self._saved_mask
+        return (
+            where(mask, 0.0, grad) if self.should_compute_output(0) else None,
+            where(mask, grad, 0.0).sum() if self.should_compute_output(1) else None,
+        )
+
+
 def masked_fill(input, mask, value):
-    if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError(
-                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                f"{value.ndim} dimension(s)."
-            )
-        value = value.item()
     if mask._dtype.name != "bool":
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask._dtype.name}")
+        raise RuntimeError(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype {_type_name(mask._dtype)}"
+        )
+    value_is_tensor = isinstance(value, Tensor)
+    if value_is_tensor and value.ndim:
+        raise RuntimeError(
+            "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
+    check_same_device(input, mask)
     xp = array_module(input)
-    out = wrap(xp.where(mask._data, xp.asarray(value, dtype=input._dtype.numpy), input._data), input._dtype, input._device)
-    if needs_grad(input):
+    fill = value._data if value_is_tensor else value
+    try:
+        data = xp.where(mask._data, xp.asarray(fill).astype(input._dtype.numpy), input._data)
+    except ValueError:
+        raise arithmetic.shape_error(input, mask) from None
+    out = arithmetic.result(data, input._dtype, input._device)
+    if value_is_tensor:
+        if needs_grad(input, value):
+            attach(out, MaskedFillBackward1(input, value)).grad_fn.save(mask=mask)
+    elif needs_grad(input):
         attach(out, MaskedFillBackward0(input)).grad_fn.save(mask=mask)
     return out
