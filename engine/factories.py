@@ -1,5 +1,6 @@
 """Making tensors: torch.tensor, zeros, ones, arange, rand ... and the *_like forms."""
 import numbers
+import warnings
 
 from . import backend, dtypes, random
 from .tensor import Tensor, _shape_args, wrap
@@ -26,6 +27,8 @@ def get_default_device():
 
 
 def _finish(data, dtype, device, requires_grad):
+    if requires_grad and not dtype.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     data = backend.to_device(data, device) if device is not backend.CPU else data
     out = wrap(data, dtype, device)
     if requires_grad:
@@ -33,34 +36,56 @@ def _finish(data, dtype, device, requires_grad):
     return out
 
 
-def _infer_dtype(values):
-    """PyTorch's dtype for nested Python data: bool, else int64, else the default float."""
-    kind = dtypes.bool
-    stack = [values]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, Tensor):
-            kind = dtypes.promote_types(kind, value._dtype)
-        elif isinstance(value, (list, tuple)):
-            stack.extend(value)
-        elif isinstance(value, bool):
-            continue
-        elif isinstance(value, numbers.Integral):
-            kind = dtypes.promote_types(kind, dtypes.int64)
-        elif isinstance(value, numbers.Real):
-            kind = dtypes.promote_types(kind, dtypes.get_default_dtype())
+def _read_nested(data):
+    """(dtype, values) of nested Python data as torch.tensor reads it: the dtype is bool, int64
+    or the default float as the values need (numpy scalars and one-element tensors bring their
+    own dtype), the values are plain numbers, and ragged nesting fails as in PyTorch."""
+    import numpy
+
+    shape = []
+    probe = data
+    while isinstance(probe, (list, tuple)):
+        shape.append(len(probe))
+        if not probe:
+            break
+        probe = probe[0]
+    dtype = None
+
+    def scalar(value):
+        nonlocal dtype
+        if isinstance(value, bool):
+            kind = dtypes.bool
+        elif isinstance(value, numbers.Integral) and not isinstance(value, numpy.generic):
+            kind = dtypes.int64
+        elif isinstance(value, numbers.Real) and not isinstance(value, numpy.generic):
+            kind = dtypes.get_default_dtype()
+        elif isinstance(value, (Tensor, numpy.generic)):
+            if isinstance(value, Tensor) and value.numel() != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            kind = value.dtype if isinstance(value, Tensor) else dtypes.from_numpy(value.dtype)
+            value = value.item()
+        elif isinstance(value, str):
+            if not shape:
+                raise TypeError("new(): invalid data type 'str'")
+            raise ValueError("too many dimensions 'str'")
         else:
-            raise TypeError(f"new(): invalid data type '{type(value).__name__}'")
-    return kind
+            raise RuntimeError(f"Could not infer dtype of {type(value).__name__}")
+        dtype = kind if dtype is None else dtypes.promote_types(dtype, kind)
+        return value
 
+    def walk(item, dim):
+        if dim == len(shape):
+            if isinstance(item, (list, tuple)):
+                raise TypeError(f"'{type(item).__name__}' object cannot be interpreted as a number")
+            return scalar(item)
+        if not isinstance(item, (list, tuple)):
+            raise TypeError("not a sequence")
+        if len(item) != shape[dim]:
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(item)})")
+        return [walk(x, dim + 1) for x in item]
 
-def _host_values(data):
-    """Nested lists with any tensors inside replaced by their values."""
-    if isinstance(data, Tensor):
-        return backend.to_host(data._data)
-    if isinstance(data, (list, tuple)):
-        return [_host_values(item) for item in data]
-    return data
+    values = walk(data, 0)
+    return (dtype or dtypes.get_default_dtype()), values
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -68,50 +93,76 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     import numpy
 
     if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+            "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+            "torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
         inferred, values = data._dtype, backend.to_host(data._data)
     elif isinstance(data, numpy.ndarray):
         inferred, values = dtypes.from_numpy(data.dtype), data
     else:
-        inferred, values = _infer_dtype(data), _host_values(data)
+        inferred, values = _read_nested(data)
     dtype = dtype or inferred
     array = numpy.array(values, dtype=dtype.numpy)
     return _finish(array, dtype, _device(device), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
-    if isinstance(data, Tensor) and (dtype is None or dtype is data._dtype) and (device is None or data._device == device):
-        return data
+    """`data` itself when it already is a tensor of that dtype and device, else a tensor of it."""
+    if isinstance(data, Tensor):
+        return data.to(dtype=dtype or data._dtype, device=data._device if device is None else device)
     return tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(array):
     """A tensor sharing memory with a numpy array."""
+    if not hasattr(array, "__array_interface__") or not hasattr(array, "dtype"):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     return wrap(array, dtypes.from_numpy(array.dtype), backend.CPU)
 
 
-def _filled(size, fill, dtype, device, requires_grad):
+def _filled(size, fill, dtype, device, requires_grad, name):
     dtype = dtype or dtypes.get_default_dtype()
     device = _device(device)
+    shape = _checked_shape(size, name)
     xp = backend.array_module(device)
-    return _finish(xp.full(_shape_args(size), fill, dtype=dtype.numpy), dtype, device, requires_grad)
+    return _finish(xp.full(shape, fill, dtype=dtype.numpy), dtype, device, requires_grad)
+
+
+def _checked_shape(size, name):
+    shape = _shape_args(size)
+    for position, length in enumerate(shape):
+        if not isinstance(length, int):
+            raise TypeError(
+                f"{name}(): argument 'size' failed to unpack the object at pos {position + 1} with "
+                f"error \"type must be tuple of ints,but got {type(length).__name__}\""
+            )
+        if length < 0:
+            raise RuntimeError(f"{name}: Dimension size must be non-negative.")
+    return shape
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(size, 0, dtype, device, requires_grad)
+    return _filled(size, 0, dtype, device, requires_grad, "zeros")
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(size, 1, dtype, device, requires_grad)
+    return _filled(size, 1, dtype, device, requires_grad, "ones")
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(size, 0, dtype, device, requires_grad)
+    return _filled(size, 0, dtype, device, requires_grad, "empty")
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    if isinstance(size, int):
+        raise TypeError("full(): argument 'size' (position 1) must be tuple of ints, not int")
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
-    return _filled((size,) if isinstance(size, int) else size, fill_value, dtype, device, requires_grad)
+    return _filled(size, fill_value, dtype, device, requires_grad, "full")
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
@@ -145,7 +196,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if end is None:
         start, end = 0, start
     if dtype is None:
-        is_float = any(isinstance(v, float) or (isinstance(v, Tensor) and v.is_floating_point()) for v in (start, end, step))
+        is_float = any(
+            isinstance(v, float) or (isinstance(v, Tensor) and v.is_floating_point()) for v in (start, end, step)
+        )
         dtype = dtypes.get_default_dtype() if is_float else dtypes.int64
     values = numpy.arange(_number(start), _number(end), _number(step)).astype(dtype.numpy)
     return _finish(values, dtype, _device(device), requires_grad)
@@ -170,19 +223,29 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return _finish(numpy.eye(n, m, dtype=dtype.numpy), dtype, _device(device), requires_grad)
 
 
+def _check_float(dtype, kernel):
+    if not dtype.is_floating_point:
+        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{names[dtype.name]}\'')
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     dtype = dtype or dtypes.get_default_dtype()
-    values = random.uniform(_shape_args(size), dtype.numpy)
+    _check_float(dtype, "check_uniform_bounds")
+    values = random.uniform(_checked_shape(size, "rand"), dtype.numpy)
     return _finish(values, dtype, _device(device), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     dtype = dtype or dtypes.get_default_dtype()
-    values = random.normal(_shape_args(size), dtype.numpy)
+    _check_float(dtype, "normal_kernel_cpu")
+    values = random.normal(_checked_shape(size, "randn"), dtype.numpy)
     return _finish(values, dtype, _device(device), requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high  # randint(high, size)
     if size is None:
         raise TypeError("randint() missing 1 required positional arguments: \"size\"")
     if high is None:
