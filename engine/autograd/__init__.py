@@ -13,6 +13,7 @@ def _tensors(value):
 
 def _make_grads(outputs, grad_outputs):
     """The gradient each output starts from: ones for a scalar, else the one the user gave."""
+    from ..backend import array_module
     from ..tensor import Tensor, wrap
 
     if grad_outputs is None:
@@ -26,7 +27,9 @@ def _make_grads(outputs, grad_outputs):
         if grad is None:
             if output.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            grads.append(wrap(output._data * 0 + 1, output._dtype, output._device))
+            # ones_like, not data * 0 + 1, which is nan where the output is inf or nan
+            ones = array_module(output._device).ones_like(output._data)
+            grads.append(wrap(ones, output._dtype, output._device))
             continue
         if not isinstance(grad, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(grad).__name__}")
@@ -54,7 +57,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         inputs = _tensors(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     graph.run_backward(
         outputs, grads, create_graph if retain_graph is None else retain_graph, create_graph, inputs
     )
@@ -75,11 +78,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if materialize_grads:
         allow_unused = True
         results = tuple(g if g is not None else t.detach() * 0 for g, t in zip(results, inputs))
-    if not allow_unused and any(g is None for g in results):
-        raise RuntimeError(
-            "One of the differentiated Tensors appears to not have been used in the graph. "
-            "Set allow_unused=True if this is the desired behavior."
-        )
+    if not allow_unused:
+        for index, result in enumerate(results):
+            if result is None:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {index} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
+                )
     return results
 
 

@@ -36,6 +36,7 @@ class BackwardCFunction(FunctionCtx, Node):
 
     _forward_cls = None
     materialize_grads = True
+    user_defined = True
 
     def __init__(self, args):
         from ..tensor import Tensor
@@ -62,11 +63,20 @@ class BackwardCFunction(FunctionCtx, Node):
         grads = self._forward_cls.backward(self, *grad_outputs)
         if not isinstance(grads, tuple):
             grads = (grads,)
-        if len(grads) != len(self._arg_is_tensor):
+        expected = len(self._arg_is_tensor)
+        if len(grads) > expected and all(g is None for g in grads[expected:]):
+            grads = grads[:expected]  # PyTorch lets extra gradients through when they are None
+        if len(grads) != expected:
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients (expected "
-                f"{len(self._arg_is_tensor)}, got {len(grads)})"
+                f"{expected}, got {len(grads)})"
             )
+        for position, (grad, is_tensor) in enumerate(zip(grads, self._arg_is_tensor)):
+            if grad is not None and not is_tensor:
+                raise RuntimeError(
+                    f"function {self.name()} returned a gradient different than None at position "
+                    f"{position + 1}, but the corresponding forward input was not a Variable"
+                )
         return tuple(g for g, is_tensor in zip(grads, self._arg_is_tensor) if is_tensor)
 
 

@@ -38,11 +38,20 @@ class _GradModeContext:
         return self.__class__(*self._init_args())
 
 
-class no_grad(_GradModeContext):
+class _NoArgumentContext(_GradModeContext):
+    """Usable as `@no_grad()` and as bare `@no_grad`, as in PyTorch."""
+
+    def __new__(cls, function=None):
+        if function is None:
+            return super().__new__(cls)
+        return cls()(function)
+
+
+class no_grad(_NoArgumentContext):
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoArgumentContext):
     mode = True
 
 
