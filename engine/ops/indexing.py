@@ -298,3 +298,158 @@ def _put_into_zeros(values, sizes, np_index, indices):
 # === setitem =======================================================================================
 # Writing with `[]` (`setitem`, index_put_, CopySlices) belongs to another part of the engine and
 # is added below this line. getitem above does not depend on it.
+#
+# `x[index] = value` as PyTorch's set_item does it: the view items of the index (ints, slices,
+# None) pick a view of x, as getitem does; with no advanced item left the value is copied into
+# that view (copy_, or fill_ for a 0-d value), else it is put at the advanced indices
+# (index_put_). The graph shows CopySlices on x when the write went through a view of x, and
+# CopyBackwards, FillBackward3 or IndexPutBackward0 when it went into x itself. Either way x's
+# old values keep the gradient outside the written region, and the value gets the region's.
+from .inplace import (  # noqa: E402 - setitem's own imports, kept with its section
+    CopyBackwards, FillBackward3, check_inplace, check_number_fits, check_writable, commit,
+    scalar_type_name, write,
+)
+from .pointwise import where  # noqa: E402
+
+
+class CopySlices(Node):
+    """`x[index] = value` written through a view of x (`x[0] = v`, `x[1:, [0, 2]] = v`)."""
+
+    def name(self):
+        return "torch::autograd::CopySlices"
+
+    def backward(self, grad):
+        return _region_gradients(self, grad)
+
+
+class IndexPutBackward0(Node):
+    """`x[index] = value` with advanced indices into x itself (`x[mask] = v`, `x[:, [0, 2]] = v`)."""
+
+    def backward(self, grad):
+        return _region_gradients(self, grad)
+
+
+def _region_gradients(node, grad):
+    index = node._index
+    grad_self = grad_value = None
+    if node.should_compute_output(0):  # the old values were overwritten in the region
+        keep = wrap(array_module(grad).ones(grad._data.shape, dtype=dtypes.bool.numpy), dtypes.bool, grad._device)
+        _put(keep, index, False)
+        grad_self = where(keep, grad, 0.0)
+    if node.should_compute_output(1):
+        grad_value = getitem(grad, index)  # NOTE: an index repeated in index_put_ gets it twice
+    return grad_self, grad_value
+
+
+def setitem(input, index, value):
+    value = _value_tensor(input, value)
+    if index is False:  # x[False] = v writes nowhere
+        return
+    if index is True:  # x[True] = v writes all of x[None]
+        index = None
+    region, through_view, advanced = _locate(input, index)
+    if not advanced:
+        value = _copyable_to(value, region)
+    record = needs_grad(input, value) and input._dtype.is_floating_point
+    if record:
+        check_inplace(input, region_is_view=through_view)
+    check_writable(input)
+    if advanced:
+        np_index, value = _index_put_operands(region, advanced, value)
+    else:
+        np_index = Ellipsis
+    node = None
+    if record:
+        if through_view:
+            node = CopySlices(input, value)
+        elif advanced:
+            node = IndexPutBackward0(input, value)
+            node.save(accumulate=False, indices=tuple(advanced))
+        elif value._data.ndim == 0:
+            node = FillBackward3(input, value)
+        else:
+            node = CopyBackwards(input, value)
+            node._source_device = value._device
+        node._index = index
+    write(region, backend.to_device(value._data, input._device), np_index)
+    commit(input, node)
+
+
+def _value_tensor(input, value):
+    """The value as a tensor: a Python number becomes a 0-d tensor of the input's dtype."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, numbers.Number):
+        check_number_fits(value, input._dtype, floats=False)
+        data = array_module(input).asarray(value).astype(input._dtype.numpy)
+        return wrap(data, input._dtype, input._device)
+    kind = type(value)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    raise TypeError(f"can't assign a {name} to a {input.type()}")
+
+
+def _locate(input, index):
+    """The view of `input` that the index's view items pick, whether it is a real view (not all of
+    `input`), and the advanced indices left to apply to it. The views are untracked: only their
+    memory matters, which is `input`'s."""
+    whole = wrap(input._data, input._dtype, input._device)
+    if _is_int(index):  # a lone int or slice is taken as getitem takes it (its errors too)
+        region, advanced = select(whole, 0, int(index), real_dim=0), []
+    elif type(index) is slice:
+        region, advanced = _slice(whole, 0, index, skip_full=True), []
+    else:
+        region, advanced = _apply_basic(whole, _as_tuple(index))
+    return region, region is not whole, advanced
+
+
+def _put(input, index, data):
+    """input[index] = data, for arrays or numbers, with no checks, version or graph."""
+    region, _, advanced = _locate(input, index)
+    region._data[_numpy_index(region, advanced) if advanced else Ellipsis] = data
+
+
+def _copyable_to(value, region):
+    """copy_ into the region takes a value of its shape: PyTorch drops the value's leading
+    size-1 dims (a view) and expands it (ViewBackward0 and ExpandBackward0 in the graph).
+    A 0-d value is filled in as it is."""
+    shape = region._data.shape
+    if value._data.shape == shape or value._data.ndim == 0:
+        return value
+    value = value.view(_without_leading_ones(value._data.shape))
+    return value if value._data.shape == shape else value.expand(shape)
+
+
+def _without_leading_ones(shape):
+    start = 0
+    while start < len(shape) and shape[start] == 1:
+        start += 1
+    return tuple(shape[start:])
+
+
+def _index_put_operands(region, advanced, value):
+    """The numpy index for the advanced indices and the value as index_put_ takes it, checked
+    as PyTorch checks them."""
+    np_index = _numpy_index(region, advanced)
+    single_mask = len(advanced) == 1 and advanced[0]._dtype in _MASK_DTYPES
+    if single_mask and value._data.size == 1:  # PyTorch fills a masked place with one value
+        if advanced[0]._dtype is not dtypes.bool:
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+    elif value._dtype is not region._dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{scalar_type_name(region._dtype)} for the destination and "
+            f"{scalar_type_name(value._dtype)} for the source."
+        )
+    stripped = _without_leading_ones(value._data.shape)
+    if stripped != value._data.shape:
+        value = value.view(stripped)
+    target = region._data[np_index].shape
+    fits = len(stripped) <= len(target) and all(
+        size in (1, own) for size, own in zip(reversed(stripped), reversed(target))
+    )
+    if not fits:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast "
+            f"to indexing result of shape {list(target)}"
+        )
+    return np_index, value
