@@ -160,3 +160,16 @@ def test_a_failed_cell_leaves_no_view(grad):
 def test_a_cell_binding_nothing_shows_no_widget(grad):
     ran = grad("print('hi')")
     assert ran.success and ran.outputs == []
+
+
+def test_the_builtin_renderer_marks_nodes_for_clicks(grad):
+    assert grad("a = torch.ones(2, requires_grad=True) * 2", "--renderer builtin").success
+    graph = grad_magic.last_view().graph
+    assert graph["renderer"] == "builtin" and 'data-node="n0"' in graph["svg"]
+
+
+def test_graphviz_without_dot_falls_back_with_a_note(grad, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert grad("a = torch.ones(2, requires_grad=True) * 2", "--renderer graphviz").success
+    view = grad_magic.last_view()
+    assert view.graph["renderer"] == "builtin" and "dot" in view.note and "<svg" in view.graph["svg"]
