@@ -101,6 +101,7 @@ class Node:
         "_versions_of_saved", "_freed", "_hooks", "__dict__", "__weakref__",
     )
     num_outputs = 1
+    user_defined = False  # a custom Function's backward may hand out tensors it keeps elsewhere
 
     def __init__(self, *inputs):
         edges = []
@@ -154,6 +155,13 @@ class Node:
             self._freed = True
             for name, _ in self._versions_of_saved:
                 delattr(self, "_saved_" + name)
+
+    def __dir__(self):
+        # freed saved tensors stay listed (reading one raises), as in PyTorch
+        names = super().__dir__()
+        if self._freed and self._versions_of_saved:
+            names = sorted(set(names) | {"_saved_" + name for name, _ in self._versions_of_saved})
+        return names
 
     def should_compute_output(self, index):
         return self.next_functions[index][0] is not None
@@ -228,20 +236,27 @@ class AccumulateGrad(Node):
         return "torch::autograd::AccumulateGrad"
 
     def backward(self, grad):
+        return self.accumulate(grad, owned=False)
+
+    def accumulate(self, grad, owned):
+        """`owned`: nothing else holds `grad`, so it may become `.grad` without a copy."""
         variable = self.variable
         for hook in variable._hooks or ():
             result = hook(grad)
             if result is not None:
-                grad = result
-        accumulate_grad(variable, grad, keep_graph=_GradMode.enabled)
+                grad, owned = result, False
+        accumulate_grad(variable, grad, keep_graph=_GradMode.enabled, owned=owned)
         return ()
 
 
-def accumulate_grad(tensor, grad, keep_graph):
+def accumulate_grad(tensor, grad, keep_graph, owned=False):
     """tensor.grad += grad, as PyTorch does it: the first gradient is stored as a tensor of its
-    own (never shared with another leaf); later ones are added in place unless a graph is kept."""
+    own (never shared with another leaf or the caller: it is copied unless the engine `owned` it
+    and it owns its memory); later ones are added in place unless a graph is kept."""
     if tensor.grad is None:
-        tensor.grad = grad if keep_graph else grad.detach().clone()
+        if not (owned and grad._data.base is None):
+            grad = grad.clone()
+        tensor.grad = grad if keep_graph else grad.detach()
     elif keep_graph:
         tensor.grad = tensor.grad + grad
     else:
@@ -300,6 +315,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     buffers = {}
     for (node, nr), grad in zip(root_edges, root_grads):
         _add_to_buffer(buffers, node, nr, grad)
+    # Gradients someone else also holds (the caller's, hooks', one sent down two edges): a leaf
+    # must copy these; the others it may keep as they are, as PyTorch steals unshared buffers.
+    shared = {id(grad) for grad in root_grads}
     # Ready nodes run latest-created first, as in PyTorch (AccumulateGrad as soon as it is ready).
     ready = [(-node._sequence_nr, id(node), node) for node in root_nodes if node not in dependencies]
     heapq.heapify(ready)
@@ -314,9 +332,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
         while ready:
             node = heapq.heappop(ready)[2]
             grads = buffers.pop(node, None) or [None] * node.num_outputs
-            grad_inputs = _run_node(node, grads, targets)
-            if grad_inputs is not None and not retain_graph:
-                node.release()
+            grad_inputs = _run_node(node, grads, targets, shared)
+            if grad_inputs is not None:
+                if not retain_graph:
+                    node.release()
+                if len(grad_inputs) > 1:
+                    _mark_repeated(grad_inputs, shared)
             for index, (child, nr) in enumerate(node.next_functions):
                 if child is None:
                     continue
@@ -365,11 +386,19 @@ class _Targets:
         return tuple(self.captured[edge] for edge in self.edges)
 
 
-def _run_node(node, grads, targets):
+def _mark_repeated(grads, shared):
+    """One tensor sent down several edges (AddBackward0 passes `grad` to both inputs) is shared."""
+    ids = [id(grad) for grad in grads if grad is not None]
+    if len(set(ids)) < len(ids):
+        shared.update(ids)
+
+
+def _run_node(node, grads, targets, shared):
     """Run one node's hooks and backward; None when it is skipped (not needed, or no gradient)."""
     hooks = node._hooks
     if hooks is not None:
         grads = _run_tensor_hooks(hooks, grads)
+        shared.update(id(grad) for grad in grads)  # a hook may have kept them
     if targets is not None and not targets.see(node, grads):
         return None
     for grad in grads:
@@ -384,14 +413,20 @@ def _run_node(node, grads, targets):
                 grads = list(result)
     if node._versions_of_saved is not None or node._freed:
         node.check_saved()
-    grad_inputs = node.backward(*grads)
+    if type(node) is AccumulateGrad:
+        grad_inputs = node.accumulate(grads[0], owned=id(grads[0]) not in shared)
+    else:
+        grad_inputs = node.backward(*grads)
     if type(grad_inputs) is not tuple:
         grad_inputs = (grad_inputs,)
+    if node.user_defined:
+        shared.update(id(grad) for grad in grad_inputs)
     if hooks is not None:
         for hook in hooks.post:
             result = hook(grad_inputs, tuple(grads))
             if result is not None:
                 grad_inputs = tuple(result)
+        shared.update(id(grad) for grad in grad_inputs)
     return grad_inputs
 
 
