@@ -1,0 +1,209 @@
+"""demo.ipynb in a real JupyterLab, run by a user in headless Chromium: what they see.
+
+One notebook page is opened and run (Run > Run All Cells) once for the module; each test then
+looks at a part of it as a user would: the widgets, the graph of `out`, the gradients, a click
+on a graph node, the tabs, and the browser console. Screenshots go to tests/browser/artifacts/.
+"""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WIDGET = "application/vnd.jupyter.widget-view+json"
+RUN_ALL_TIMEOUT = 180_000  # ms for every cell to run (a few seconds here)
+OUT_GRAPH_LABELS = ("MeanBackward0", "MulBackward0", "AddBackward0", "AccumulateGrad")
+# Console noise of JupyterLab itself in an offline sandbox, not of our front end.
+LAB_NOISE = re.compile(r"Failed to load resource|favicon|/lab/api/(news|update)|ERR_INTERNET_DISCONNECTED")
+
+
+def notebook_cells():
+    return nbformat.read(ROOT / "demo.ipynb", as_version=4).cells
+
+
+def cell_index(cell_id):
+    return next(i for i, cell in enumerate(notebook_cells()) if cell.id == cell_id)
+
+
+def widget_cell_ids():
+    """Cells whose saved outputs hold the widget (tests/test_demo_notebook.py checks which)."""
+    return [c.id for c in notebook_cells() if c.cell_type == "code"
+            and any(o.output_type == "display_data" and WIDGET in o.data for o in c.outputs)]
+
+
+KERNEL_IDLE = """() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+    .some((item) => /\\| Idle$/.test(item.textContent.trim()))"""
+ALL_RAN = """(n) => {
+    const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
+    return prompts.length === n && prompts.every((p) => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+}"""
+
+
+def menu(page, menu_name, item):
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu_name}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+
+
+@pytest.fixture(scope="module")
+def page(lab, chromium, artifacts):
+    """The demo notebook open in JupyterLab, every cell run; console errors kept on page.errors."""
+    page = chromium.new_page()
+    page.errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(f"console: {msg.text}"))
+    page.on("pageerror", lambda error: page.errors.append(f"pageerror: {error}"))
+    page.goto(f"{lab}/lab/tree/demo.ipynb")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=60_000)  # the kernel has started
+    code_cells = sum(c.cell_type == "code" for c in notebook_cells())
+    menu(page, "Edit", "Clear Outputs of All Cells")  # so that all we see below is this run's
+    page.wait_for_function("() => !document.querySelector('.jp-Notebook .jp-OutputArea-child')")
+    menu(page, "Run", "Run All Cells")
+    page.wait_for_function(ALL_RAN, arg=code_cells, timeout=RUN_ALL_TIMEOUT)
+    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+    page.screenshot(path=str(artifacts / "notebook.png"))
+    yield page
+    page.close()
+
+
+def widget(page, cell_id):
+    """The grad_magic widget in the output of the cell `cell_id`."""
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(cell_index(cell_id))
+    found = cell.locator(".jp-OutputArea .grad-magic")
+    found.scroll_into_view_if_needed()
+    return found
+
+
+def show_tab(box, name):
+    box.locator(".gm-tabs button", has_text=re.compile(f"^{name}$")).click()
+    return box.locator(".gm-tabs button.gm-active", has_text=re.compile(f"^{name}$"))
+
+
+def node_labels(box):
+    """The text of each node of the widget's graph drawing (SVG text has no innerText)."""
+    return box.locator(".gm-svg svg g.node").evaluate_all(
+        "(nodes) => nodes.map((g) => [...g.querySelectorAll('text')].map((t) => t.textContent.trim()).join(' '))"
+    )
+
+
+def test_every_grad_cell_shows_its_widget(page):
+    expected = widget_cell_ids()
+    assert len(expected) >= 15
+    assert page.locator(".jp-Notebook .grad-magic").count() == len(expected)
+    for cell_id in expected:
+        box = widget(page, cell_id)
+        assert box.is_visible(), f"the widget of {cell_id} is not visible"
+        assert re.match(r"%%grad\s+In \[\d+\]", box.locator(".gm-title").text_content())
+
+
+def test_the_expected_errors_are_shown(page):
+    typo = page.locator(".jp-Notebook .jp-Cell").nth(cell_index("seed-42-typo"))
+    assert "'PowBackward0' object has no attribute 'next_funxtions'" in typo.locator(".jp-OutputArea").inner_text()
+    cuda = page.locator(".jp-Notebook .jp-Cell").nth(cell_index("added-device-cuda"))
+    text = cuda.locator(".jp-OutputArea").inner_text()
+    assert "CUDA is not available" in text or "cuda:0" in text
+
+
+def test_tensors_tab_shows_values_and_leaf_flags(page, artifacts):
+    box = widget(page, "seed-08-backward")
+    assert show_tab(box, "Tensors").count() == 1
+    table = box.locator(".gm-panel table.gm-table").first
+    header = [th.inner_text() for th in table.locator("tr").first.locator("th").all()]
+    assert header[:7] == ["name", "shape", "dtype", "device", "requires_grad", "is_leaf", "grad_fn"]
+    rows = {r.locator("td").first.inner_text(): r for r in table.locator(":scope > tbody > tr, :scope > tr").all()[1:]}
+    assert set(rows) >= {"x", "y", "z", "out"}
+    x_cells = [td.inner_text() for td in rows["x"].locator(":scope > td").all()]
+    assert x_cells[4:7] == ["true", "true", "—"]  # requires_grad, is_leaf, no grad_fn
+    out_cells = [td.inner_text() for td in rows["out"].locator(":scope > td").all()]
+    assert out_cells[5:7] == ["false", "MeanBackward0"]
+    box.screenshot(path=str(artifacts / "values.png"))
+
+
+def test_graph_of_out(page, artifacts):
+    box = widget(page, "seed-08-backward")
+    assert show_tab(box, "Graph").count() == 1
+    svg = box.locator(".gm-svg svg")
+    assert svg.is_visible()
+    labels = node_labels(box)
+    for label in OUT_GRAPH_LABELS:
+        assert label in labels, labels
+    assert any(re.match(r"^x\b", label) for label in labels), labels
+    assert any(re.match(r"^out\b", label) for label in labels), labels
+    box.screenshot(path=str(artifacts / "graph.png"))
+
+
+def test_clicking_a_node_shows_its_details(page, artifacts):
+    box = widget(page, "seed-08-backward")
+    show_tab(box, "Graph")
+    detail = box.locator(".gm-detail")
+    assert not detail.count()  # nothing selected yet: a hint instead
+    node = box.locator(".gm-svg svg g.node", has_text="MeanBackward0")
+    node.click()
+    detail.wait_for(timeout=10_000)
+    assert "MeanBackward0" in detail.locator(".gm-name").first.inner_text()
+    assert node.evaluate("(el) => el.classList.contains('gm-selected')")
+    box.screenshot(path=str(artifacts / "graph-selected.png"))
+
+
+def test_long_chain_is_drawn_node_by_node(page, artifacts):
+    box = widget(page, "seed-10-loop")  # y = x * 2, then y = y * 2 until its norm passes 1000
+    show_tab(box, "Graph")
+    labels = node_labels(box)
+    assert sum(label == "MulBackward0" for label in labels) >= 9, labels
+    assert "AccumulateGrad" in labels
+    box.screenshot(path=str(artifacts / "graph-chain.png"))
+
+
+def test_gradients_tab_shows_x_grad(page, artifacts):
+    box = widget(page, "seed-08-backward")
+    assert show_tab(box, "Gradients").count() == 1
+    row = box.locator(".gm-panel table.gm-table tr", has=page.locator("td.gm-name", has_text=re.compile("^x$")))
+    cells = row.locator(".gm-grid td").all_inner_texts()
+    assert len(cells) == 4
+    # The grid shows the value compactly (4.5); the seed's print shows PyTorch's 4.5000.
+    assert all(float(text) == 4.5 for text in cells), cells
+    assert all(text in ("4.5000", "4.5") for text in cells), cells
+    box.screenshot(path=str(artifacts / "gradients.png"))
+
+
+def test_custom_function_node(page, artifacts):
+    box = widget(page, "seed-38-apply")
+    show_tab(box, "Graph")
+    assert any("MulConstantBackward" in label for label in node_labels(box)), node_labels(box)
+    after = widget(page, "seed-39-backward")  # after b.backward(torch.ones_like(a))
+    show_tab(after, "Graph")
+    after.locator(".gm-svg svg g.node", has_text="MulConstantBackward").click()
+    detail = after.locator(".gm-detail")
+    detail.wait_for(timeout=10_000)
+    labels = detail.locator(".gm-label").all_inner_texts()
+    assert any(label.startswith("gradient in") for label in labels), labels
+    assert any(label.startswith("gradient out") for label in labels), labels
+    after.screenshot(path=str(artifacts / "custom-function.png"))
+
+
+def test_no_graph_and_roots_options(page, artifacts):
+    box = widget(page, "added-no-graph")
+    show_tab(box, "Graph")
+    assert "--no-graph" in box.locator(".gm-panel").inner_text()
+    assert not box.locator(".gm-svg svg").count()
+    show_tab(box, "Tensors")
+    box.screenshot(path=str(artifacts / "no-graph-large-tensor.png"))
+    roots = widget(page, "added-roots")
+    show_tab(roots, "Graph")
+    labels = node_labels(roots)
+    assert any("ReluBackward0" in label for label in labels) and not any("MeanBackward0" in label for label in labels)
+
+
+def test_switching_tabs_switches_the_panel(page):
+    box = widget(page, "seed-06-out")
+    show_tab(box, "Graph")
+    assert box.locator(".gm-svg svg").is_visible()
+    show_tab(box, "Tensors")
+    assert not box.locator(".gm-svg svg").count()
+    assert box.locator(".gm-panel table.gm-table").first.is_visible()
+    assert box.locator(".gm-tabs button.gm-active").all_inner_texts() == ["Tensors"]
+
+
+def test_no_console_errors_from_our_front_end(page):
+    ours = [e for e in page.errors if not LAB_NOISE.search(e)]
+    assert not ours, "\n".join(ours)
