@@ -1,30 +1,37 @@
 # The two commands the README gives: `make demo` and `make test`.
-# Both set up a virtual environment in the clone (.venv), are safe to run twice, and say what they do.
+# Both set up a virtual environment in the clone (.venv) and install grad-magic into it, editable,
+# with the extra they need; both are safe to run twice (a second set-up only checks), and both
+# say what they are doing. Delete .venv to start over.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+JUPYTER_ARGS ?=
+PYTEST_ARGS ?=
 
 .PHONY: demo test setup-demo setup-test bench
 
 $(BIN)/python:
-	@echo "==> creating virtual environment in $(VENV)"
+	@echo "==> creating the virtual environment $(VENV) (with $(PYTHON))"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-setup-demo: $(BIN)/python
-	@echo "==> installing grad-magic with the demo extra (JupyterLab)"
-	$(BIN)/python -m pip install --quiet --progress-bar off -e '.[demo]'
+# .venv/.installed-demo, .venv/.installed-test: made again when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	@echo "==> installing grad-magic (editable) with the '$*' extra into $(VENV)"
+	$(BIN)/python -m pip install --progress-bar off -e '.[$*]'
+	@touch $@
 
-setup-test: $(BIN)/python
-	@echo "==> installing grad-magic with the test extra (pytest, nbclient, playwright, torch==2.13.0)"
-	$(BIN)/python -m pip install --quiet --progress-bar off -e '.[test]'
+setup-demo: $(VENV)/.installed-demo
+	@echo "==> $(VENV) has grad-magic with the demo extra (JupyterLab)"
+
+setup-test: $(VENV)/.installed-test
+	@echo "==> $(VENV) has grad-magic with the test extra (pytest, nbclient, playwright, torch==2.13.0)"
 
 demo: setup-demo
 	@echo "==> opening demo.ipynb in JupyterLab (Ctrl-C stops it)"
 	$(BIN)/jupyter lab demo.ipynb $(JUPYTER_ARGS)
 
 test: setup-test
-	@echo "==> running every test"
+	@echo "==> running every test (engine, magic, demo notebook, and the browser tests: about a minute)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup-test
