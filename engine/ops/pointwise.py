@@ -124,6 +124,8 @@ class ReluBackward0(Node):
 
 
 def relu(input):
+    if input._dtype.name == "bool":
+        raise RuntimeError("Boolean inputs not supported for relu")
     # NOTE: not data * (data > 0), which turns negatives into -0.0 (printed "-0.")
     out = arithmetic.result(array_module(input).maximum(input._data, 0), input._dtype, input._device)
     if needs_grad(input):
@@ -137,6 +139,8 @@ class AbsBackward0(Node):
 
 
 def abs(input):  # noqa: A001 - PyTorch's name
+    if input._dtype.name == "bool":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     out = arithmetic.result(array_module(input).abs(input._data), input._dtype, input._device)
     if needs_grad(input):
         attach(out, AbsBackward0(input)).grad_fn.save(self=input)

@@ -373,7 +373,7 @@ def _lib_of(a, b):
 
 def _outcome(lib, op, left, right):
     try:
-        result = op(_operand(lib, left), _operand(lib, right))
+        result = op(_operand(lib, left), None if right is None else _operand(lib, right))
     except Exception as error:  # noqa: BLE001 - the class is what is compared
         return type(error).__name__, None, None
     return str(result.dtype), tuple(result.shape), as_numpy(result)
@@ -396,6 +396,31 @@ def test_dtype_promotion(op):
             tolerance = 1e-3 if "float16" in ours[0] else 1e-6
             if not np.allclose(ours[2].astype(float), theirs[2].astype(float), rtol=tolerance, equal_nan=True):
                 mismatches.append((left, right, ours[2], theirs[2]))
+    assert not mismatches, "\n".join(map(str, mismatches))
+
+
+UNARY_BY_DTYPE = {
+    "neg": lambda x: -x, "exp": lambda x: x.exp(), "log": lambda x: x.log(), "log1p": lambda x: x.log1p(),
+    "sqrt": lambda x: x.sqrt(), "rsqrt": lambda x: x.rsqrt(), "sin": lambda x: x.sin(),
+    "cos": lambda x: x.cos(), "tanh": lambda x: x.tanh(), "sigmoid": lambda x: x.sigmoid(),
+    "relu": lambda x: x.relu(), "abs": lambda x: x.abs(), "reciprocal": lambda x: x.reciprocal(),
+    "clamp": lambda x: x.clamp(0, 2), "clamp float": lambda x: x.clamp(0.5), "** 2": lambda x: x ** 2,
+    "masked_fill": lambda x: x.masked_fill(x > 1, 0.5),
+}
+
+
+@pytest.mark.parametrize("op", sorted(UNARY_BY_DTYPE))
+def test_unary_dtypes(op):
+    fn = UNARY_BY_DTYPE[op]
+    mismatches = []
+    for kind in [("tensor", d) for d in DTYPES] + [("zero-d", d) for d in DTYPES]:
+        ours, theirs = _outcome(engine, lambda a, _: fn(a), kind, None), _outcome(torch, lambda a, _: fn(a), kind, None)
+        if ours[:2] != theirs[:2]:
+            mismatches.append((kind, ours[:2], theirs[:2]))
+        elif ours[2] is not None:
+            tolerance = 1e-3 if "float16" in ours[0] else 1e-6
+            if not np.allclose(ours[2].astype(float), theirs[2].astype(float), rtol=tolerance, equal_nan=True):
+                mismatches.append((kind, ours[2], theirs[2]))
     assert not mismatches, "\n".join(map(str, mismatches))
 
 
