@@ -42,7 +42,11 @@ class Tensor:
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
-            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self.requires_grad and not value._dtype.is_floating_point:
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or complex dtype"
+            )
         self._data, self._dtype, self._device = value._data, value._dtype, value._device
 
     @property
@@ -52,17 +56,22 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, flag):
         if self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach()."
-            )
+            if flag:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+            raise RuntimeError(_NON_LEAF_REQUIRES_GRAD)
         if flag and not self._dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+        # PyTorch's own words differ from the setter's; True on a non-leaf changes nothing
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(_NON_LEAF_REQUIRES_GRAD)
+        if requires_grad and not self._dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
         return self
 
     @property
@@ -78,10 +87,16 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
             if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
+                    f"size '{list(self.shape)}'. Please ensure that the gradient and the tensor are "
+                    "the same size"
+                )
             if value._dtype is not self._dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(_grad_dtype_message(value._dtype, self._dtype))
             if value._device != self._device:
                 raise RuntimeError("assigned grad has data located on a different device")
         self._grad = value
@@ -226,19 +241,22 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(self.unbind(0))  # PyTorch iterates by unbind: grad_fn=<UnbindBackward0>
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
-            )
+            amount = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
         return bool(self.item())
 
     def __float__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self):
@@ -674,6 +692,26 @@ class Tensor:
 
     def __ipow__(self, exponent):
         return inplace.pow_(self, exponent)
+
+
+_NON_LEAF_REQUIRES_GRAD = (
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+)
+
+_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+                   "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                   "bool": "bool"}
+
+
+def _grad_dtype_message(got, expected):
+    return (
+        f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[got.name]}' to a tensor with "
+        f"grad_dtype '{_TYPE_NAMES[expected.name][:-6]}'. The gradient must match the tensor's "
+        "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute "
+        "with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging "
+        "the dtypes of a tensor and its gradient may break downstream systems that assume they match."
+    )
 
 
 def _shape_args(args):
