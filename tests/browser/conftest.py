@@ -173,16 +173,36 @@ def lab(tmp_path_factory):
             shutil.copy(log, ARTIFACTS / "jupyterlab.log")
 
 
+def chromium_problem():
+    """Why the browser tests can't run here, or None."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        return (f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium; "
+                "or set GRAD_MAGIC_CHROMIUM to its path)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "browser tests need the playwright Python package (the test extra installs it)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium, skip every test that needs it, under one message (but not under CI)."""
+    problem = chromium_problem()
+    if problem is None or os.environ.get("CI"):
+        return
+    for item in items:
+        if "chromium" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason=problem))
+
+
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory):
     """A headless Chromium (Debian's) with a fresh profile: a Playwright BrowserContext."""
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        missing(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium; "
-                "or set GRAD_MAGIC_CHROMIUM to its path)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("browser tests need the playwright Python package (the test extra installs it)")
+    problem = chromium_problem()
+    if problem:
+        missing(problem)
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
