@@ -6,8 +6,8 @@
 The seed is shared/seed/000_6278e3ce8ffddf35.txt, a Chinese walk-through of PyTorch's autograd
 tutorial. Its code cells are kept as they are (each one prefixed with `%%grad`); its Chinese
 explanations are kept as markdown with an English line beside each. Cells the seed lacks are
-marked "(added)" in the markdown above them. The executed notebook is committed, so a notebook
-viewer without live widgets shows each widget's static HTML fallback.
+marked "(added)" in the markdown above them. The executed notebook is committed without widget
+state, so a notebook viewer (GitHub, nbviewer, nbconvert) shows each widget's static HTML.
 
 Cells whose error is part of the lesson carry the tag `raises-exception`, so that a run of the
 whole notebook (nbclient, JupyterLab's Run All) goes past them.
@@ -108,13 +108,13 @@ print(b.grad_fn)
     grad("out.backward() # d(out)/dx", "seed-08-backward"),
     grad("print(x.grad)", "seed-09-x-grad"),
     md("""
-得到矩阵 4.5.将 out叫做 Tensor “$o$”.
+得到矩阵 4.5.将 out叫做 Tensor “$o$”.\\
 *We get a matrix of 4.5. Call the tensor `out` “$o$”.*
 
-得到 $o = \\frac{1}{4}\\sum_i z_i$, $z_i = 3(x_i+2)^2$ 和 $z_i\\bigr\\rvert_{x_i=1} = 27$.
+得到 $o = \\frac{1}{4}\\sum_i z_i$, $z_i = 3(x_i+2)^2$ 和 $z_i\\bigr\\rvert_{x_i=1} = 27$.\\
 *We have $o = \\frac{1}{4}\\sum_i z_i$, $z_i = 3(x_i+2)^2$ and $z_i\\bigr\\rvert_{x_i=1} = 27$.*
 
-因此, $\\frac{\\partial o}{\\partial x_i} = \\frac{3}{2}(x_i+2)$, 则 $\\frac{\\partial o}{\\partial x_i}\\bigr\\rvert_{x_i=1} = \\frac{9}{2} = 4.5$.
+因此, $\\frac{\\partial o}{\\partial x_i} = \\frac{3}{2}(x_i+2)$, 则 $\\frac{\\partial o}{\\partial x_i}\\bigr\\rvert_{x_i=1} = \\frac{9}{2} = 4.5$.\\
 *Therefore $\\frac{\\partial o}{\\partial x_i} = \\frac{3}{2}(x_i+2)$, so $\\frac{\\partial o}{\\partial x_i}\\bigr\\rvert_{x_i=1} = \\frac{9}{2} = 4.5$.*
 
 The widget under `out.backward()` shows the same in its *Gradients* tab: `x.grad` is 4.5
@@ -233,29 +233,29 @@ print("x的id:"+str(id(x)))
 """, "seed-34-ids"),
     grad("assert(id(x_leaf.variable)==id(x))", "seed-35-assert"),
     md("""
-这样整个规程就很清晰了：
+这样整个规程就很清晰了：\\
 *Now the whole process is clear:*
 
-1.当我们执行z.backward()的时候。这个操作将调用z里面的grad_fn这个属性，执行求导的操作。
+1.当我们执行z.backward()的时候。这个操作将调用z里面的grad_fn这个属性，执行求导的操作。\\
 *1. When we run `z.backward()`, it calls `z`'s `grad_fn` attribute, which computes the derivative.*
 
-2.这个操作将遍历grad_fn的next_functions，然后分别取出里面的Function（AccumulateGrad），执行求导操作。这部分是一个递归的过程直到最后类型为叶子节点。
+2.这个操作将遍历grad_fn的next_functions，然后分别取出里面的Function（AccumulateGrad），执行求导操作。这部分是一个递归的过程直到最后类型为叶子节点。\\
 *2. This walks `grad_fn`'s `next_functions`, takes out each Function in it (`AccumulateGrad`) and
 runs its derivative; this repeats, recursively, until it reaches the leaves.*
 
-3.计算出结果以后，将结果保存到他们对应的variable 这个变量所引用的对象（x和y）的 grad这个属性里面。
+3.计算出结果以后，将结果保存到他们对应的variable 这个变量所引用的对象（x和y）的 grad这个属性里面。\\
 *3. The results are stored in the `grad` attribute of the objects (`x` and `y`) that their
 `variable` refers to.*
 
-4.求导结束。所有的叶节点的grad变量都得到了相应的更新
+4.求导结束。所有的叶节点的grad变量都得到了相应的更新\\
 *4. Differentiation is done: the `grad` of every leaf has been updated.*
 
-最终当我们执行完c.backward()之后，a和b里面的grad值就得到了更新。
+最终当我们执行完c.backward()之后，a和b里面的grad值就得到了更新。\\
 *So, after `c.backward()` has run, the `grad` values in `a` and `b` are updated.*
 """, "md-process"),
     md("## 4. A custom `Function`", "md-part4"),
     md("""
-一个自定义的Function需要一下三个方法：
+一个自定义的Function需要一下三个方法：\\
 *A custom Function needs the following three methods:*
 
     __init__ (optional)：如果这个操作需要额外的参数则需要定义这个Function的构造函数，不需要的话可以忽略。
@@ -377,7 +377,10 @@ def build():
 def execute(notebook, timeout=300):
     from nbclient import NotebookClient
 
-    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    # No widget state in the saved file: with it, nbconvert and nbviewer draw the widgets from
+    # their state (a blank space where the widget front end can't load) instead of the static
+    # HTML that every widget output carries. JupyterLab shows that HTML too until the cell is run.
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3", store_widget_state=False,
                    resources={"metadata": {"path": str(ROOT)}}).execute()
     return notebook
 

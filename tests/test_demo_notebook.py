@@ -203,7 +203,18 @@ def test_committed_notebook_is_the_generated_one_saved_executed():
     assert all(c.execution_count for c in code), "demo.ipynb is saved without outputs"
     fallbacks = [o for c in code for o in widget_outputs(c) if "text/html" in o.data]
     assert len(fallbacks) == sum(expects_widget(c, cuda=False) for c in code)  # saved on a CPU machine
-    assert "widgets" in committed.metadata  # the widget state, for viewers that render widgets
+
+
+def test_notebook_viewers_show_the_static_html():
+    """nbconvert (and nbviewer, GitHub) show each widget's static HTML: no widget state is saved."""
+    from nbconvert import HTMLExporter
+
+    committed = nbformat.read(DEMO, as_version=4)
+    assert "widgets" not in committed.metadata, "saved with widget state: viewers would show blank widgets"
+    html, _ = HTMLExporter().from_notebook_node(committed)
+    shown = sum(len(widget_outputs(c)) for c in committed.cells if c.cell_type == "code")
+    assert html.count('class="grad-magic-static"') == shown
+    assert "MeanBackward0" in html and "<svg" in html
 
 
 def test_only_tagged_cells_are_expected_to_fail():
