@@ -56,6 +56,9 @@ def page(chromium, lab, artifacts):
     page.goto(f"{lab}/lab/tree/demo.ipynb")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
     page.wait_for_function(KERNEL_IDLE, timeout=60_000)  # the kernel has started
+    # As opened, before running: the saved outputs (each widget's static HTML).
+    page.locator(".jp-Notebook .jp-Cell").nth(cell_index("seed-08-backward")).scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "opened-before-run.png"))
     code_cells = sum(c.cell_type == "code" for c in notebook_cells())
     menu(page, "Edit", "Clear Outputs of All Cells")  # so that all we see below is this run's
     page.wait_for_function(CLEARED)
