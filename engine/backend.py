@@ -1,30 +1,47 @@
 """Devices and their array libraries: 'cpu' is numpy, 'cuda' is CuPy.
 
 This module is the only one that knows which library holds a device's arrays. Ops ask it for the
-array module of a device (`array_module`) and use that module's numpy-style functions.
+array module of a device (`array_module`) and call that module's numpy-style functions, which the
+two libraries spell alike. What they spell differently lives here: moving arrays between devices
+(`to_device`, `to_host`), scatter-add (`index_add`), `erf`, and numpy's floating-point warnings
+(`quiet_float_errors`). Random numbers are drawn on the host by engine.random and moved.
+
+CuPy is imported the first time a tensor asks for 'cuda', never before; where it is missing, or
+finds no GPU it can use, asking for 'cuda' raises `DeviceUnavailable` saying which, and nothing
+else changes.
 """
 import contextlib
+import re
 
 import numpy
 
+CUDA_EXTRA = "pip install 'grad-magic[cuda]'"
+
 
 class device:
-    """A device as PyTorch names it: `device('cpu')`, `device('cuda')`, `device('cuda:0')`."""
+    """A device as PyTorch names it: `device('cpu')`, `device('cuda')`, `device('cuda:0')`,
+    `device('cuda', 0)`; a bare integer means that CUDA device, as in PyTorch."""
 
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):  # noqa: A002 - PyTorch's parameter name
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
-        elif isinstance(type, str) and ":" in type:
-            type, _, text = type.partition(":")
-            if not text.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}:{text}'")
-            index = int(text)
-        if type not in _MODULE_LOADERS:
-            raise RuntimeError(
-                "Expected one of cpu, cuda device type at start of device string: " + str(type)
+        elif isinstance(type, int) and not isinstance(type, bool):
+            type, index = "cuda", type
+        elif isinstance(type, str):
+            type, index = _parse(type, index)
+        else:
+            raise TypeError(
+                f"device() received an invalid combination of arguments - got ({_type_name(type)})"
             )
+        if index is not None:
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise TypeError(
+                    f"device(): argument 'index' (position 2) must be int, not {_type_name(index)}"
+                )
+            if index < 0:
+                raise RuntimeError("Device index must not be negative")
         self.type = type
         self.index = index
 
@@ -37,39 +54,86 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        # as in PyTorch: only devices compare equal (device('cpu') == 'cpu' is False), and
+        # device('cuda') is not device('cuda:0')
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self):
         return hash((self.type, self.index))
 
+    def __reduce__(self):
+        return device, (self.type, self.index)
+
+
+# torch's c10::Device grammar: a type, then optionally ':' and an index without leading zeros
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")
+
+
+def _parse(text, index):
+    match = _DEVICE_STRING.fullmatch(text)
+    if match is None:
+        raise RuntimeError(f"Invalid device string: '{text}'")
+    kind, number = match.groups()
+    if kind not in _MODULE_LOADERS:
+        raise RuntimeError(
+            f"Expected one of cpu, cuda device type at start of device string: {kind}"
+        )
+    if number is not None:
+        if index is not None:
+            raise RuntimeError(
+                "type (string) must not include an index because index was passed explicitly: " + text
+            )
+        index = int(number)
+    return kind, index
+
+
+def _type_name(value):
+    return type(value).__name__
+
 
 class DeviceUnavailable(RuntimeError):
-    """Raised when a device is asked for that this machine cannot provide."""
+    """Asked for 'cuda' where CuPy is missing or finds no GPU it can use; the message says which."""
 
 
 def _load_cupy():
+    """The cupy module, once it is known to run on a GPU here; DeviceUnavailable otherwise."""
     try:
         import cupy
-    except ImportError:
-        raise DeviceUnavailable(
-            "CUDA is not available: CuPy is not installed. "
-            "Install it with: pip install 'grad-magic[cuda]'"
-        ) from None
+    except ImportError as error:
+        if error.name == "cupy":
+            raise DeviceUnavailable(
+                f"CUDA is not available: CuPy is not installed. Install it with {CUDA_EXTRA} "
+                "(CuPy for CUDA 12 with CUDA's own libraries; a machine with an NVIDIA GPU and "
+                "driver is needed too), or use device='cpu'."
+            ) from None
+        raise _no_gpu(f"CuPy is installed but cannot be imported ({error})") from None
+    except Exception as error:  # a broken install can fail in other ways
+        raise _no_gpu(f"CuPy is installed but cannot be imported ({error})") from None
     try:
-        if cupy.cuda.runtime.getDeviceCount() < 1:
-            raise RuntimeError("no CUDA device")
-    except Exception as error:  # CuPy raises its own CUDARuntimeError when no driver is found
-        raise DeviceUnavailable(
-            f"CUDA is not available: CuPy is installed but found no usable GPU ({error}). "
-            "Run on a machine with an NVIDIA GPU and driver, or use device='cpu'."
-        ) from None
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:  # CUDARuntimeError when there is no driver or it is too old
+        raise _no_gpu(f"CuPy is installed but found no usable GPU ({error})") from None
+    if count < 1:
+        raise _no_gpu("CuPy is installed but found no GPU")
+    try:
+        # one small kernel: CuPy compiles it, which needs CUDA's runtime compiler (NVRTC)
+        int((cupy.arange(3) + 1).sum())
+    except Exception as error:
+        raise _no_gpu(f"CuPy is installed and sees a GPU but cannot run on it ({error})") from None
     return cupy
 
 
+def _no_gpu(reason):
+    return DeviceUnavailable(
+        f"CUDA is not available: {reason}. Run on a machine with an NVIDIA GPU and its driver "
+        f"(nvidia-smi lists it), with CuPy from {CUDA_EXTRA}, or use device='cpu'."
+    )
+
+
 _MODULE_LOADERS = {"cpu": lambda: numpy, "cuda": _load_cupy}
-_modules = {}
+_modules = {"cpu": numpy}  # a failed load is not remembered: installing CuPy later works
 
 
 def array_module(dev):
@@ -85,23 +149,55 @@ CUDA = device("cuda", 0)
 
 
 def canonical(dev):
-    """The device a tensor lives on: `'cuda'` means the current GPU, index 0."""
+    """The device a tensor lives on: `'cuda'` means the GPU, index 0, and `'cpu:0'` the CPU.
+    Raises, changing nothing, when the device can't be had."""
+    if dev is CPU or dev is CUDA:
+        return dev
     dev = device(dev)
     if dev.type == "cpu":
         return CPU
-    array_module(dev)  # raises the clear error when CUDA can't be had
-    return CUDA if dev.index in (None, 0) else dev
+    module = array_module(dev)  # raises the clear error when CUDA can't be had
+    if dev.index not in (None, 0):
+        if dev.index >= module.cuda.runtime.getDeviceCount():
+            raise RuntimeError("CUDA error: invalid device ordinal")
+        raise RuntimeError(f"the engine runs on one GPU, cuda:0; cuda:{dev.index} is not supported")
+    return CUDA
 
 
-def device_of(array):
-    return CPU if isinstance(array, numpy.ndarray) else CUDA
+def device_count():
+    """How many GPUs CuPy sees (0 without CuPy or a GPU)."""
+    try:
+        return array_module(CUDA).cuda.runtime.getDeviceCount()
+    except DeviceUnavailable:
+        return 0
+
+
+def gpu_name():
+    properties = array_module(CUDA).cuda.runtime.getDeviceProperties(0)
+    name = properties["name"]
+    return name.decode() if isinstance(name, bytes) else name
+
+
+def synchronize(dev):
+    """Wait until the device has finished its queued work (CuPy runs kernels asynchronously)."""
+    if dev.type == "cuda":
+        array_module(dev).cuda.runtime.deviceSynchronize()
 
 
 def to_device(array, dev):
-    """Copy an array onto a device (no copy when it is already there)."""
+    """The array on `dev`: itself when it is there already, else a copy."""
     if dev.type == "cpu":
         return to_host(array)
     return array_module(dev).asarray(array)
+
+
+def to_host(array):
+    """A numpy array with the values of an array on any device (itself when on the CPU)."""
+    if isinstance(array, numpy.ndarray):
+        return array
+    if array.__class__ in SCALAR_TYPES:
+        return numpy.asarray(array)
+    return array.get()
 
 
 # numpy returns scalars, not 0-d arrays, from ops on 0-d arrays; tensors always hold arrays
@@ -111,6 +207,7 @@ SCALAR_TYPES = frozenset(
 
 
 def as_host_array(value):
+    """A numpy array of a host value (a numpy scalar, a number, nested lists of them)."""
     return numpy.asarray(value)
 
 
@@ -120,25 +217,6 @@ def quiet_float_errors(dev):
     if dev.type == "cpu":
         return numpy.errstate(divide="ignore", invalid="ignore", over="ignore")
     return contextlib.nullcontext()
-
-
-def to_host(array):
-    """A numpy array with the values of an array on any device."""
-    if isinstance(array, numpy.ndarray):
-        return array
-    return array.get()
-
-
-def erf(xp, array):
-    """The error function, elementwise. CuPy has cupyx.scipy.special.erf; numpy has none, so
-    math.erf runs on each element (exact, if slow for big arrays)."""
-    if xp is numpy:
-        import math
-
-        return numpy.asarray(numpy.frompyfunc(math.erf, 1, 1)(array), dtype=array.dtype)
-    from cupyx.scipy.special import erf as cupy_erf
-
-    return cupy_erf(array)
 
 
 def index_add(xp, target, index, values):
@@ -152,3 +230,15 @@ def index_add(xp, target, index, values):
         import cupyx
 
         cupyx.scatter_add(target, index, values)
+
+
+def erf(xp, array):
+    """The error function, elementwise. CuPy has cupyx.scipy.special.erf; numpy has none, so
+    math.erf runs on each element (exact, if slow for big arrays)."""
+    if xp is numpy:
+        import math
+
+        return numpy.asarray(numpy.frompyfunc(math.erf, 1, 1)(array), dtype=array.dtype)
+    from cupyx.scipy.special import erf as cupy_erf
+
+    return cupy_erf(array)

@@ -165,29 +165,34 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return _filled(size, fill_value, dtype, device, requires_grad, "full")
 
 
+def _like(input, device):
+    """A *_like factory's device: the input's unless given (`device=0` is cuda:0, not "none")."""
+    return input.device if device is None else device
+
+
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
-    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return zeros(input.shape, dtype=dtype or input.dtype, device=_like(input, device), requires_grad=requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False):
-    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return ones(input.shape, dtype=dtype or input.dtype, device=_like(input, device), requires_grad=requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
-    return empty(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return empty(input.shape, dtype=dtype or input.dtype, device=_like(input, device), requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=_like(input, device),
                 requires_grad=requires_grad)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False):
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return rand(input.shape, dtype=dtype or input.dtype, device=_like(input, device), requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False):
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return randn(input.shape, dtype=dtype or input.dtype, device=_like(input, device), requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):

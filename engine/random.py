@@ -1,6 +1,9 @@
-"""The random number generator behind rand, randn, randint: numpy's, seeded by manual_seed.
+"""The random number generator behind rand, randn, randint, normal_ ...: numpy's, seeded by
+manual_seed.
 
-Values are drawn on the host; factories move them to the tensor's device.
+Values are drawn on the host, for every device, and the factories move them to the tensor's
+device: one seed gives the same numbers on the CPU and on a GPU (PyTorch's CUDA generator gives
+other ones), at the cost of a host-to-device copy for each random tensor made on a GPU.
 """
 import numpy
 

@@ -181,6 +181,14 @@ class Tensor:
         return self._device.type == "cuda"
 
     @property
+    def is_cpu(self):
+        return self._device.type == "cpu"
+
+    def get_device(self):
+        """The GPU's index for a CUDA tensor, -1 for a CPU one (PyTorch's convention)."""
+        return -1 if self._device.type == "cpu" else self._device.index
+
+    @property
     def ndim(self):
         return self._data.ndim
 
@@ -307,10 +315,12 @@ class Tensor:
         return shape.to(self, dtypes.bool)
 
     def cpu(self):
+        """This tensor on the CPU: itself when it is there, else a copy (differentiable)."""
         return shape.to(self, backend.CPU)
 
-    def cuda(self, device=None):
-        return shape.to(self, backend.device("cuda" if device is None else device))
+    def cuda(self, device=None, non_blocking=False):
+        """This tensor on the GPU: itself when it is there, else a copy (differentiable)."""
+        return shape.to(self, backend.CUDA if device is None else backend.device(device))
 
     def clone(self):
         return shape.clone(self)
@@ -758,6 +768,7 @@ def attach(out, node):
     out.grad_fn = node
     node._out_shape = out._data.shape
     node._out_dtype = out._dtype
+    node._out_device = out._device
     return out
 
 

@@ -97,7 +97,7 @@ class Node:
     """
 
     __slots__ = (
-        "next_functions", "_sequence_nr", "_self_edge", "_out_shape", "_out_dtype",
+        "next_functions", "_sequence_nr", "_self_edge", "_out_shape", "_out_dtype", "_out_device",
         "_versions_of_saved", "_freed", "_hooks", "__dict__", "__weakref__",
     )
     num_outputs = 1
@@ -116,10 +116,12 @@ class Node:
         self.next_functions = tuple(edges)
         self._sequence_nr = next(_sequence)
         self._self_edge = (self, 0)
-        # The shape and dtype of output 0, set by `attach`: a gradient arriving for it is summed
-        # back to the shape (undoing broadcasting) and cast to the dtype, as PyTorch's engine does.
+        # The shape, dtype and device of output 0, set by `attach`: a gradient arriving for it is
+        # summed back to the shape (undoing broadcasting), cast to the dtype and moved to the
+        # device, as PyTorch's engine does.
         self._out_shape = None
         self._out_dtype = None
+        self._out_device = None
         self._versions_of_saved = None
         self._freed = False
         self._hooks = None
@@ -460,16 +462,20 @@ def _conform(grad, child, nr, node, index):
     `child`) and cast it to that tensor's dtype."""
     if nr:
         return grad  # multi-output nodes give their gradients in shape
-    shape, dtype = child._out_shape, child._out_dtype
+    shape, dtype, device = child._out_shape, child._out_dtype, child._out_device
     if shape is None:
         variable = getattr(child, "variable", None)
         if variable is None:
             return grad
-        shape, dtype = variable._data.shape, variable._dtype
+        shape, dtype, device = variable._data.shape, variable._dtype, variable._device
     if grad._data.shape != shape:
         grad = sum_to(grad, shape, node, index)
     if grad._dtype is not dtype:
         grad = grad.to(dtype)
+    if grad._device is not device and device is not None:
+        # NOTE: a 0-d CPU tensor that took part in a GPU op (as a scalar) gets its gradient
+        # from the GPU; PyTorch moves it back
+        grad = grad.to(device)
     return grad
 
 

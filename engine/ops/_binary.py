@@ -3,12 +3,32 @@ from .. import backend, dtypes
 from ..tensor import Tensor
 
 
+def common_device(*operands):
+    """The device an op on these operands runs on, checked as PyTorch's TensorIterator checks it:
+    one device for all, except that a 0-d CPU tensor may join tensors on a GPU, as a scalar
+    would. Operands that are not tensors are skipped."""
+    device = None
+    for x in operands:
+        if isinstance(x, Tensor) and (device is None or device.type == "cpu"):
+            device = x._device
+    for x in operands:
+        if isinstance(x, Tensor) and x._device is not device and x._device != device:
+            if x._device.type == "cpu" and not x._data.ndim:
+                continue
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{device} and {x._device}!"
+            )
+    return device
+
+
 def check_same_device(a, b):
-    if a._device is not b._device and a._device != b._device and b._data.ndim:
-        raise RuntimeError(
-            "Expected all tensors to be on the same device, but found at least two devices, "
-            f"{a._device} and {b._device}!"
-        )
+    common_device(a, b)
+
+
+def data_on(x, device):
+    """A tensor's array on `device`: a 0-d CPU tensor taking part in a GPU op is copied there."""
+    return x._data if x._device is device else backend.to_device(x._data, device)
 
 
 def operands(a, b):
@@ -23,10 +43,10 @@ def operands(a, b):
         # except that an integer tensor meets a float
         if a._dtype.is_floating_point or b_type is int and a._dtype is not dtypes.bool:
             return a._data, b, a._dtype, a._device
-    tensor = a if isinstance(a, Tensor) else b
     a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_is_tensor and b_is_tensor:
-        check_same_device(a, b)
+        if a._device is not b._device:
+            return _across_devices(a, b)
         if a._dtype is b._dtype:
             return a._data, b._data, a._dtype, a._device
     elif not (a_is_tensor or b_is_tensor):
@@ -35,7 +55,20 @@ def operands(a, b):
         if not isinstance(x, (Tensor, int, float, bool)) and not hasattr(x, "dtype"):
             raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
     dtype = dtypes.result_type((a, b))
+    tensor = a if a_is_tensor else b
     return _cast(a, dtype), _cast(b, dtype), dtype, tensor._device
+
+
+def _across_devices(a, b):
+    """Two tensors on different devices: an error, unless one is a 0-d CPU tensor (a scalar)."""
+    device = common_device(a, b)
+    dtype = dtypes.result_type((a, b))
+    a_data, b_data = _cast(a, dtype), _cast(b, dtype)
+    if a._device is not device:
+        a_data = backend.to_device(a_data, device)
+    if b._device is not device:
+        b_data = backend.to_device(b_data, device)
+    return a_data, b_data, dtype, device
 
 
 def _cast(x, dtype):

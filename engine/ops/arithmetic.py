@@ -245,7 +245,7 @@ def _rounded_div(input, other, rounding_mode):
             f"'{rounding_mode}'"
         )
     a, b, dtype, device = operands(input, other)
-    xp = array_module(input if isinstance(input, Tensor) else other)
+    xp = backend.array_module(device)
     try:
         data = xp.floor_divide(a, b) if rounding_mode == "floor" else xp.trunc(a / b)
     except ValueError:
@@ -259,7 +259,7 @@ def floor_divide(input, other):
 
 def remainder(input, other):
     a, b, dtype, device = operands(input, other)
-    return result(array_module(input if isinstance(input, Tensor) else other).remainder(a, b), dtype, device)
+    return result(backend.array_module(device).remainder(a, b), dtype, device)
 
 
 # --- powers -------------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def pow(input, exponent):  # noqa: A001 - PyTorch's name
         return rpow(exponent, input)
     a, b, dtype, device = operands(input, exponent)
     try:
-        data = _power(array_module(exponent), a, b, dtype)
+        data = _power(backend.array_module(device), a, b, dtype)
     except ValueError:
         raise shape_error(input, exponent) from None
     out = result(data, dtype, device)

@@ -219,6 +219,11 @@ def _through_out_of_place(input, op, operands, keeps_self=False):
     record = _records(input, *operands)
     check_writable(input)
     out = op(_old_values(input) if record and keeps_self else input)
+    if out._device is not input._device:  # a CPU scalar written with a GPU tensor
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{out._device} and {input._device}!"
+        )
     check_result(input, out._data.shape, out._dtype)
     write(input, out._data)
     return commit(input, out.grad_fn if record else None)

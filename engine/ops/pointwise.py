@@ -1,9 +1,10 @@
 """Elementwise math: each op's forward beside its backward node, as PyTorch names it."""
+from .. import backend
 from ..autograd.graph import Node
 from ..dtypes import get_default_dtype, result_type
 from ..tensor import Tensor, attach, needs_grad
 from . import arithmetic  # as a module: it may still be loading when this one starts
-from ._binary import array_module, check_same_device, operands
+from ._binary import array_module, common_device, data_on, operands
 
 
 def _float_data(input):
@@ -204,18 +205,19 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's parameter names
             "clamp() received an invalid combination of arguments - got (Tensor, Number), but "
             "expected one of: (Tensor min = None, Tensor max = None) or (Number min = None, Number max = None)"
         )
-    xp = array_module(input)
+    device = common_device(input, *bounds)
+    xp = backend.array_module(device)
     # the bounds are promoted with the input like operands of a binary op
     dtype = result_type([input] + bounds)
-    data = input._data.astype(dtype.numpy, copy=False)
+    data = _plain(input, dtype, device)
     try:
         if min is not None:
-            data = xp.maximum(data, _plain(min, dtype))
+            data = xp.maximum(data, _plain(min, dtype, device))
         if max is not None:
-            data = xp.minimum(data, _plain(max, dtype))
+            data = xp.minimum(data, _plain(max, dtype, device))
     except ValueError:
         raise arithmetic.shape_error(input, *bounds) from None
-    out = arithmetic.result(data, dtype, input._device)
+    out = arithmetic.result(data, dtype, device)
     if tensor_bounds:
         if needs_grad(input, min, max):
             attach(out, ClampBackward0(input, min, max)).grad_fn.save(self=input, min=min, max=max)
@@ -224,8 +226,8 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's parameter names
     return out
 
 
-def _plain(bound, dtype):
-    return bound._data.astype(dtype.numpy, copy=False) if isinstance(bound, Tensor) else bound
+def _plain(bound, dtype, device):
+    return data_on(bound, device).astype(dtype.numpy, copy=False) if isinstance(bound, Tensor) else bound
 
 
 class MaximumBackward0(Node):
@@ -243,7 +245,7 @@ class MaximumBackward0(Node):
 def maximum(input, other):
     a, b, dtype, device = _tensor_operands(input, other, "maximum")
     try:
-        data = array_module(input).maximum(a, b)
+        data = backend.array_module(device).maximum(a, b)
     except ValueError:
         raise arithmetic.shape_error(input, other) from None
     out = arithmetic.result(data, dtype, device)
@@ -265,7 +267,7 @@ class MinimumBackward0(Node):
 def minimum(input, other):
     a, b, dtype, device = _tensor_operands(input, other, "minimum")
     try:
-        data = array_module(input).minimum(a, b)
+        data = backend.array_module(device).minimum(a, b)
     except ValueError:
         raise arithmetic.shape_error(input, other) from None
     out = arithmetic.result(data, dtype, device)
@@ -298,17 +300,16 @@ def where(condition, input, other):
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype {_type_name(got)}"
         )
-    tensor = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else condition
     dtype = result_type((input, other))
-    for x in (input, other):
-        if isinstance(x, Tensor):
-            check_same_device(condition, x)
-    xp = array_module(tensor)
+    device = common_device(condition, input, other)
+    xp = backend.array_module(device)
     try:
-        data = xp.where(condition._data, _as_dtype(input, dtype), _as_dtype(other, dtype))
+        data = xp.where(
+            data_on(condition, device), _as_dtype(input, dtype, device), _as_dtype(other, dtype, device)
+        )
     except ValueError:
         raise arithmetic.shape_error(condition, input, other) from None
-    out = arithmetic.result(data, dtype, tensor._device)
+    out = arithmetic.result(data, dtype, device)
     if needs_grad(input, other):
         attach(out, WhereBackward0(input, other)).grad_fn.save(condition=condition)
     return out
@@ -320,8 +321,8 @@ def _type_name(dtype):
     return names.get(getattr(dtype, "name", None), dtype)
 
 
-def _as_dtype(x, dtype):
-    return x._data.astype(dtype.numpy, copy=False) if isinstance(x, Tensor) else x
+def _as_dtype(x, dtype, device):
+    return data_on(x, device).astype(dtype.numpy, copy=False) if isinstance(x, Tensor) else x
 
 
 class MaskedFillBackward0(Node):
@@ -353,14 +354,16 @@ def masked_fill(input, mask, value):
             "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
             f"{value.ndim} dimension(s)."
         )
-    check_same_device(input, mask)
-    xp = array_module(input)
-    fill = value._data if value_is_tensor else value
+    device = common_device(input, mask)
+    xp = backend.array_module(device)
+    fill = data_on(value, device) if value_is_tensor else value
     try:
-        data = xp.where(mask._data, xp.asarray(fill).astype(input._dtype.numpy), input._data)
+        data = xp.where(
+            data_on(mask, device), xp.asarray(fill).astype(input._dtype.numpy), data_on(input, device)
+        )
     except ValueError:
         raise arithmetic.shape_error(input, mask) from None
-    out = arithmetic.result(data, input._dtype, input._device)
+    out = arithmetic.result(data, input._dtype, device)
     if value_is_tensor:
         if needs_grad(input, value):
             attach(out, MaskedFillBackward1(input, value)).grad_fn.save(mask=mask)

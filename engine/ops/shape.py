@@ -758,7 +758,8 @@ def contiguous(input):
 
 class ToCopyBackward0(Node):
     def backward(self, grad):
-        return (grad.to(self._saved_self_device),)  # the executor casts the dtype back
+        # back to the input's device; the executor casts the dtype back
+        return (grad.to(self._input_device),)
 
 
 def _parse_to(args, kwargs):
@@ -769,7 +770,7 @@ def _parse_to(args, kwargs):
             dtype = arg
         elif isinstance(arg, Tensor):
             dtype, device = arg._dtype, arg._device
-        elif isinstance(arg, (str, backend.device)):
+        elif isinstance(arg, (str, backend.device)) or type(arg) is int:  # an int: that GPU
             device = arg
         else:
             raise TypeError(f"to() received an invalid combination of arguments - got ({type(arg).__name__})")
@@ -787,5 +788,6 @@ def to(input, *args, **kwargs):
         data = backend.to_device(data, device)
     out = wrap(data.astype(dtype.numpy, copy=data is input._data), dtype, device)
     if needs_grad(input) and dtype.is_floating_point:
-        attach(out, ToCopyBackward0(input)).grad_fn.save(self_device=input._device)
+        # PyTorch keeps the input's device unseen (no _saved_ attribute): so do we
+        attach(out, ToCopyBackward0(input)).grad_fn._input_device = input._device
     return out
