@@ -21,7 +21,7 @@ def plain(value):
     """Tensors as (dtype, values) and nodes as their names, recursively, to compare libraries."""
     if isinstance(value, (engine.Tensor, torch.Tensor)):
         # 6 significant digits: numpy's and PyTorch's float32 exp may differ in the last bit
-        values = np.vectorize(lambda v: float(f"{v:.6g}"), otypes=[float])(value.detach().numpy())
+        values = np.vectorize(lambda v: float(f"{v:.6g}"), otypes=[float])(value.detach().cpu().numpy())
         return str(value.dtype), values.tolist(), value.requires_grad
     if isinstance(value, (list, tuple)):
         return type(value).__name__, [plain(v) for v in value]
@@ -288,7 +288,7 @@ def test_second_derivative(name, fn):
         (first,) = lib.autograd.grad(fn(x).sum(), x, create_graph=True)
         (second,) = lib.autograd.grad(first.sum(), x, create_graph=True)
         (third,) = lib.autograd.grad(second.sum(), x)
-        return first.grad_fn is not None, [np.round(t.detach().numpy(), 5).tolist() for t in (first, second, third)]
+        return first.grad_fn is not None, [np.round(t.detach().cpu().numpy(), 5).tolist() for t in (first, second, third)]
 
     same_in_both(scenario)
 

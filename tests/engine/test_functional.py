@@ -35,7 +35,7 @@ def classes(high, *shape):
 
 
 def as_numpy(t):
-    return np.asarray(t.detach().numpy())
+    return np.asarray(t.detach().cpu().numpy())
 
 
 def assert_same_tensor(ours, theirs, atol=1e-6, rtol=1e-5):

@@ -13,6 +13,7 @@ import pytest
 from IPython.lib.pretty import pretty
 
 import engine
+from on_device import cpu_text
 
 torch = pytest.importorskip("torch")
 
@@ -37,7 +38,7 @@ class Notebook:
                 value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), self.namespace)
                 if value is not None:
                     print(pretty(value))
-        return output.getvalue()
+        return cpu_text(output.getvalue()) if self.lib is engine else output.getvalue()
 
 
 def masked(text):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import engine
+from on_device import cpu_text
 from engine.autograd import gradcheck
 
 torch = pytest.importorskip("torch")
@@ -33,7 +34,7 @@ def _plain(value):
     if isinstance(value, (tuple, list)):
         return tuple(_plain(v) for v in value)
     if hasattr(value, "detach"):
-        return ("tensor", tuple(value.shape), np.round(value.detach().numpy(), 9).tolist())
+        return ("tensor", tuple(value.shape), np.round(value.detach().cpu().numpy(), 9).tolist())
     return str(value)
 
 
@@ -44,7 +45,7 @@ def saved(node):
 def assert_same_tensor(ours, theirs, atol=1e-9):
     assert str(ours.dtype) == str(theirs.dtype)
     assert tuple(ours.shape) == tuple(theirs.shape)
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=atol)
+    np.testing.assert_allclose(ours.detach().cpu().numpy(), theirs.detach().numpy(), atol=atol)
 
 
 def _outputs(result):
@@ -95,10 +96,10 @@ def compare_error(fn, *arrays):
         fn(torch, *theirs_in)
     with pytest.raises(type(theirs.value)) as ours:
         fn(engine, *ours_in)
-    assert str(ours.value).splitlines()[0] == str(theirs.value).splitlines()[0]
+    assert cpu_text(str(ours.value)).splitlines()[0] == str(theirs.value).splitlines()[0]
     for tensor, array in zip(ours_in, arrays):
         assert tensor.grad_fn is None and tensor.grad is None and tensor._version == 0
-        np.testing.assert_array_equal(tensor.detach().numpy(), array)
+        np.testing.assert_array_equal(tensor.detach().cpu().numpy(), array)
 
 
 # --- views: reshape, flatten, transpose, permute, squeeze, expand -------------------------------
