@@ -101,6 +101,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             stacklevel=2,
         )
         inferred, values = data._dtype, backend.to_host(data._data)
+        if device is None:
+            device = data._device  # a tensor's copy stays where it is, as in PyTorch
     elif isinstance(data, numpy.ndarray):
         inferred, values = dtypes.from_numpy(data.dtype), data
     else:

@@ -212,6 +212,15 @@ def test_every_factory_takes_a_device(cuda_device, name, spec):
     assert FACTORIES[name]("cpu").device == engine.device("cpu")
 
 
+def test_a_copy_of_a_tensor_stays_on_its_device(cuda_device):
+    x = engine.ones(2, device="cuda")
+    with pytest.warns(UserWarning, match="To copy construct from a tensor"):
+        copy = engine.tensor(x)
+        on_cpu = engine.tensor(engine.ones(2, device="cpu"))
+    assert copy.device == cuda_device and copy is not x and on_cpu.device == engine.device("cpu")
+    assert engine.as_tensor(x) is x and engine.as_tensor(x, device="cpu").device == engine.device("cpu")
+
+
 def test_like_factories_follow_their_input(cuda_device):
     x = engine.ones(2, dtype=engine.float64, device="cuda")
     for like in (engine.zeros_like, engine.ones_like, engine.rand_like, engine.randn_like, engine.empty_like):
