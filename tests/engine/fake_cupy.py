@@ -412,8 +412,9 @@ def install(monkeypatch=None):
             sys.modules[name] = module
         else:
             monkeypatch.setitem(sys.modules, name, module)
+    # the backend loads 'cuda' again (None: not loaded; with monkeypatch, undone after the test)
     if monkeypatch is None:
-        backend._modules.pop("cuda", None)
+        backend._modules["cuda"] = None
     else:
-        monkeypatch.delitem(backend._modules, "cuda", raising=False)
+        monkeypatch.setitem(backend._modules, "cuda", None)
     return cupy

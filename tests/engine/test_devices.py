@@ -55,7 +55,7 @@ def cupy_module(device_count=1, count_error=None, kernel_error=None):
 def machine(monkeypatch):
     """machine(cupy): make `import cupy` give this module (None: CuPy is not installed), and make
     the backend look for CuPy again; all undone after the test."""
-    monkeypatch.delitem(backend._modules, "cuda", raising=False)
+    monkeypatch.setitem(backend._modules, "cuda", None)  # None: not loaded yet
 
     def use(module):
         monkeypatch.setitem(sys.modules, "cupy", module)
