@@ -151,7 +151,7 @@ CUDA = device("cuda", 0)
 def canonical(dev):
     """The device a tensor lives on: `'cuda'` means the GPU, index 0, and `'cpu:0'` the CPU.
     Raises, changing nothing, when the device can't be had."""
-    if dev is CPU or dev is CUDA:
+    if dev is CPU or dev is CUDA and _modules.get("cuda") is not None:
         return dev
     dev = device(dev)
     if dev.type == "cpu":

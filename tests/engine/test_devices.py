@@ -100,6 +100,7 @@ def test_asking_for_cuda_says_why_it_is_unavailable_and_changes_nothing(machine,
         lambda: engine.ones(2, device="cuda"), lambda: engine.tensor([1.0], device="cuda:0"),
         lambda: engine.randn(2, device=engine.device("cuda")), lambda: x.cuda(), lambda: x.to("cuda"),
         lambda: engine.set_default_device("cuda"), lambda: engine.zeros_like(x, device="cuda"),
+        engine.cuda.current_device, engine.cuda.get_device_name, engine.cuda.synchronize,
     ]
     for attempt in attempts:
         with pytest.raises(RuntimeError) as caught:
