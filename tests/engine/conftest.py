@@ -9,8 +9,7 @@
 Tests compare with PyTorch on the CPU: their helpers bring engine tensors over with `.cpu()`, and
 read what the engine prints or raises through `on_device.cpu_text` (a CUDA tensor prints
 `device='cuda:0'`, its type is torch.cuda.FloatTensor). Tests of the CPU itself (numpy sharing
-memory, the seed's printed text) are marked `cpu_only` or listed below, and skipped on another
-device.
+a tensor's memory) are marked `cpu_only`, and skipped on another device.
 """
 import pathlib
 import sys
@@ -33,9 +32,6 @@ elif DEVICE == "cuda":
 elif DEVICE != "cpu":
     raise pytest.UsageError(f"ENGINE_TEST_DEVICE={DEVICE!r}: use cpu, fake-cuda or cuda")
 
-CPU_ONLY_FILES = set()
-
-
 def pytest_report_header(config):
     return f"engine default device: {engine.get_default_device()} (ENGINE_TEST_DEVICE={DEVICE})"
 
@@ -45,7 +41,7 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason=f"about the CPU itself; not run with ENGINE_TEST_DEVICE={DEVICE}")
     for item in items:
-        if item.path.name in CPU_ONLY_FILES or item.get_closest_marker("cpu_only"):
+        if item.get_closest_marker("cpu_only"):
             item.add_marker(skip)
 
 
