@@ -4,7 +4,6 @@ process, reported as ratios (the machines are shared and noisy; absolute times m
     python -m bench            # all workloads
     python -m bench W2 W5      # some
 """
-import statistics
 import sys
 import time
 
@@ -18,25 +17,34 @@ except ImportError:  # the ratios against PyTorch are then left out
     torch = None
 
 
-def best_time(run, repeats=7, min_seconds=0.2):
-    """Median over `repeats` of the mean time per call in a batch lasting at least min_seconds."""
+def _calls_per_batch(run, min_seconds=0.05):
+    """How many calls make a batch lasting at least min_seconds (so timer noise is small)."""
     run()  # warm up
     calls = 1
     while True:
         start = time.perf_counter()
         for _ in range(calls):
             run()
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_seconds / repeats or calls > 1_000_000:
-            break
+        if time.perf_counter() - start >= min_seconds or calls >= 1_000_000:
+            return calls
         calls *= 2
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            run()
-        samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples)
+
+
+def compare_times(runs, rounds=9):
+    """Seconds per call of each of `runs`, timed in interleaved rounds; each one's best round.
+
+    The machines are shared: another process only ever adds time, so the fastest round is the
+    truest, and interleaving gives every contender the same weather.
+    """
+    batches = [_calls_per_batch(run) for run in runs]
+    best = [float("inf")] * len(runs)
+    for _ in range(rounds):
+        for index, (run, calls) in enumerate(zip(runs, batches)):
+            start = time.perf_counter()
+            for _ in range(calls):
+                run()
+            best[index] = min(best[index], (time.perf_counter() - start) / calls)
+    return best
 
 
 # --- W1: the tutorial program on 2x2 ------------------------------------------------------------
@@ -239,9 +247,9 @@ def main(names=None):
     print(f"{'':4} {'workload':42} {'engine':>10} {'torch':>10} {'numpy':>10} {'eng/torch':>9} {'eng/numpy':>9}")
     for name in names:
         title, make, make_numpy = WORKLOADS[name]
-        ours = best_time(make(engine))
-        theirs = best_time(make(torch)) if torch is not None else float("nan")
-        by_hand = best_time(make_numpy())
+        runs = [make(engine), make_numpy()] + ([make(torch)] if torch is not None else [])
+        ours, by_hand, *rest = compare_times(runs)
+        theirs = rest[0] if rest else float("nan")
         print(
             f"{name:4} {title:42} {ours * 1e6:8.0f}us {theirs * 1e6:8.0f}us {by_hand * 1e6:8.0f}us "
             f"{ours / theirs:9.2f} {ours / by_hand:9.2f}",

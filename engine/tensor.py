@@ -763,6 +763,16 @@ def wrap(data, dtype, device, grad_fn=None, output_nr=0, version_box=None):
     return tensor
 
 
+def wrapped_number(value):
+    """A Python number as PyTorch wraps it to take part in an op: a 0-d CPU tensor of the number's
+    own C++ type (long, double, bool), as `(x * 2).grad_fn._saved_other` shows `tensor(2)`."""
+    dtype = {int: dtypes.int64, float: dtypes.float64, bool: dtypes.bool}.get(value.__class__)
+    if dtype is None:
+        dtype = dtypes.scalar_dtype(value)
+        value = value.item() if hasattr(value, "item") else value
+    return wrap(backend.as_host_array(value).astype(dtype.numpy), dtype, backend.CPU)
+
+
 def attach(out, node):
     """Make `node` the grad_fn of an op's output (called only when the op records a graph)."""
     out.grad_fn = node

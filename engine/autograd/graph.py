@@ -137,33 +137,52 @@ class Node:
                     self._versions_of_saved = []
                 self._versions_of_saved.append((name, version_box[0]))
 
+    def save_number(self, /, **numbers):
+        """Keep Python numbers the op took part with, as `_number_<name>` for backward.
+
+        PyTorch saves such a number as a 0-d tensor (`(x * 2).grad_fn._saved_other` is
+        `tensor(2)`), freed with the graph like any saved tensor; `_saved_<name>` shows that
+        tensor here too, made only when someone looks, since ops with numbers are many and hot.
+        """
+        for name, value in numbers.items():
+            setattr(self, "_number_" + name, value)
+            if self._versions_of_saved is None:
+                self._versions_of_saved = []
+            self._versions_of_saved.append((name, None))  # None: a number has no version
+
     def check_saved(self):
         """Raise if backward can't run: saved tensors freed, or changed in place since saved."""
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
         for name, version in self._versions_of_saved:
-            tensor = getattr(self, "_saved_" + name)
-            if tensor._version_box[0] != version:
-                raise RuntimeError(_modified_message(tensor, version))
+            if version is not None:
+                tensor = getattr(self, "_saved_" + name)
+                if tensor._version_box[0] != version:
+                    raise RuntimeError(_modified_message(tensor, version))
 
     def __getattr__(self, name):
-        if name.startswith("_saved_") and self._freed:
-            raise RuntimeError(FREED_MESSAGE)  # a saved tensor after the graph was freed
+        if name.startswith("_saved_"):
+            if self._freed:
+                raise RuntimeError(FREED_MESSAGE)  # a saved tensor after the graph was freed
+            number = getattr(self, "_number_" + name[7:], None)
+            if number is not None:
+                from ..tensor import wrapped_number
+
+                return wrapped_number(number)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def release(self):
         """Free the saved tensors (the graph is spent unless retain_graph=True)."""
         if self._versions_of_saved is not None:
             self._freed = True
-            for name, _ in self._versions_of_saved:
-                delattr(self, "_saved_" + name)
+            for name, version in self._versions_of_saved:
+                delattr(self, ("_number_" if version is None else "_saved_") + name)
 
     def __dir__(self):
-        # freed saved tensors stay listed (reading one raises), as in PyTorch
-        names = super().__dir__()
-        if self._freed and self._versions_of_saved:
-            names = sorted(set(names) | {"_saved_" + name for name, _ in self._versions_of_saved})
-        return names
+        # saved numbers and freed saved tensors are listed too (reading a freed one raises), as
+        # in PyTorch; the numbers' own attributes are ours, not PyTorch's
+        saved = {"_saved_" + name for name, _ in self._versions_of_saved or ()}
+        return sorted(name for name in set(super().__dir__()) | saved if not name.startswith("_number_"))
 
     def should_compute_output(self, index):
         return self.next_functions[index][0] is not None

@@ -7,7 +7,7 @@ import math
 
 from .. import backend
 from ..autograd.graph import Node
-from ..dtypes import bool as bool_dtype, float64, get_default_dtype, int64, scalar_dtype
+from ..dtypes import bool as bool_dtype, get_default_dtype
 from ..tensor import Tensor, attach, needs_grad, wrap
 from ._binary import array_module, operands
 
@@ -18,22 +18,6 @@ def result(data, dtype, device):
     if data.dtype is not dtype.numpy:
         data = data.astype(dtype.numpy)
     return wrap(data, dtype, device)
-
-
-_WRAPPED_NUMBER_DTYPES = {int: int64, float: float64, bool: bool_dtype}  # C++'s long, double, bool
-_host = backend.array_module(backend.CPU)
-
-
-def wrapped_number(value):
-    """An operand as a node saves it. PyTorch keeps a Python number as a 0-d CPU tensor (`x * 2`
-    shows `_saved_other` as `tensor(2)`), freed with the graph like any saved tensor, so a second
-    backward through `x * 2` fails there as here."""
-    dtype = _WRAPPED_NUMBER_DTYPES.get(value.__class__)
-    if dtype is None:
-        if isinstance(value, Tensor):
-            return value
-        dtype = scalar_dtype(value)
-    return wrap(_host.array(value, dtype.numpy), dtype, backend.CPU)
 
 
 def plain(saved):
@@ -167,11 +151,23 @@ def rsub(input, other, *, alpha=1):
 
 # --- multiply and divide ------------------------------------------------------------------------
 class MulBackward0(Node):
+    _number_other = None  # `other` when it was a Python number
+
     def backward(self, grad):
+        other = self._number_other
         return (
-            grad * plain(self._saved_other) if self.should_compute_output(0) else None,
+            grad * (plain(self._saved_other) if other is None else other)
+            if self.should_compute_output(0) else None,
             grad * self._saved_self if self.should_compute_output(1) else None,
         )
+
+
+def _save_other(node, other):
+    """Save `other`, a tensor or a Python number (see Node.save_number)."""
+    if isinstance(other, Tensor):
+        node.save(other=other)
+    else:
+        node.save_number(other=other)
 
 
 def mul(input, other):
@@ -184,17 +180,22 @@ def mul(input, other):
     if needs_grad(input, other):
         node = MulBackward0(input, other)
         # each side's gradient needs the other side: save only what a needed gradient uses
-        node.save(
-            other=wrapped_number(other) if node.should_compute_output(0) else None,
-            self=input if node.should_compute_output(1) else None,
-        )
+        if node.should_compute_output(0):
+            _save_other(node, other)
+        else:
+            node.save(other=None)
+        node.save(self=input if node.should_compute_output(1) else None)
         attach(out, node)
     return out
 
 
 class DivBackward0(Node):
+    _number_other = None  # `other` when it was a Python number
+
     def backward(self, grad):
-        other = plain(self._saved_other)
+        other = self._number_other
+        if other is None:
+            other = plain(self._saved_other)
         return (
             grad / other if self.should_compute_output(0) else None,
             -grad * self._saved_self / (other * other) if self.should_compute_output(1) else None,
@@ -214,7 +215,8 @@ def div(input, other, *, rounding_mode=None):
     out = result(data, dtype, device)
     if needs_grad(input, other):
         node = DivBackward0(input, other)
-        node.save(other=wrapped_number(other), self=input if node.should_compute_output(1) else None)
+        _save_other(node, other)
+        node.save(self=input if node.should_compute_output(1) else None)
         attach(out, node)
     return out
 

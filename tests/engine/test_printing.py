@@ -363,8 +363,7 @@ ENGINE_CASES = [
     ([[1.0, 2.0], [3.0, 4.0]], {"dtype": "float16"}),
     ([1, -2], {"dtype": "int32"}),
     ([-0.0, float("nan"), float("inf"), 1e9], {}),
-    pytest.param([], {}, marks=pytest.mark.xfail(
-        reason="engine.tensor([]) is bool (numpy infers nothing); torch.tensor([]) is float32")),
+    ([], {}),
     (np.arange(1200.0).reshape(3, 20, 20).tolist(), {"requires_grad": True}),
 ]
 
