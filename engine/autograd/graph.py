@@ -82,6 +82,7 @@ def _edge(tensor):
 
 
 _NO_EDGE = (None, 0)
+_NUMBERS_ONLY = ()  # a node's saved versions when it saved only Python numbers
 
 
 class Node:
@@ -133,7 +134,7 @@ class Node:
             setattr(self, "_saved_" + name, value)
             version_box = getattr(value, "_version_box", None)
             if version_box is not None:
-                if self._versions_of_saved is None:
+                if not self._versions_of_saved:
                     self._versions_of_saved = []
                 self._versions_of_saved.append((name, version_box[0]))
 
@@ -146,19 +147,17 @@ class Node:
         """
         for name, value in numbers.items():
             setattr(self, "_number_" + name, value)
-            if self._versions_of_saved is None:
-                self._versions_of_saved = []
-            self._versions_of_saved.append((name, None))  # None: a number has no version
+        if self._versions_of_saved is None:
+            self._versions_of_saved = _NUMBERS_ONLY  # so release() marks the node freed
 
     def check_saved(self):
         """Raise if backward can't run: saved tensors freed, or changed in place since saved."""
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
         for name, version in self._versions_of_saved:
-            if version is not None:
-                tensor = getattr(self, "_saved_" + name)
-                if tensor._version_box[0] != version:
-                    raise RuntimeError(_modified_message(tensor, version))
+            tensor = getattr(self, "_saved_" + name)
+            if tensor._version_box[0] != version:
+                raise RuntimeError(_modified_message(tensor, version))
 
     def __getattr__(self, name):
         if name.startswith("_saved_"):
@@ -175,14 +174,16 @@ class Node:
         """Free the saved tensors (the graph is spent unless retain_graph=True)."""
         if self._versions_of_saved is not None:
             self._freed = True
-            for name, version in self._versions_of_saved:
-                delattr(self, ("_number_" if version is None else "_saved_") + name)
+            for name, _ in self._versions_of_saved:
+                delattr(self, "_saved_" + name)
 
     def __dir__(self):
         # saved numbers and freed saved tensors are listed too (reading a freed one raises), as
         # in PyTorch; the numbers' own attributes are ours, not PyTorch's
-        saved = {"_saved_" + name for name, _ in self._versions_of_saved or ()}
-        return sorted(name for name in set(super().__dir__()) | saved if not name.startswith("_number_"))
+        names = set(super().__dir__())
+        names |= {"_saved_" + name for name, _ in self._versions_of_saved or ()}
+        names |= {"_saved_" + name[8:] for name in self.__dict__ if name.startswith("_number_")}
+        return sorted(name for name in names if not name.startswith("_number_"))
 
     def should_compute_output(self, index):
         return self.next_functions[index][0] is not None

@@ -184,7 +184,10 @@ def mul(input, other):
             _save_other(node, other)
         else:
             node.save(other=None)
-        node.save(self=input if node.should_compute_output(1) else None)
+        if node.should_compute_output(1):
+            node.save(self=input)
+        else:
+            node._saved_self = None  # what PyTorch shows; set directly, as `x * 2` is hot
         attach(out, node)
     return out
 
@@ -216,7 +219,10 @@ def div(input, other, *, rounding_mode=None):
     if needs_grad(input, other):
         node = DivBackward0(input, other)
         _save_other(node, other)
-        node.save(self=input if node.should_compute_output(1) else None)
+        if node.should_compute_output(1):
+            node.save(self=input)
+        else:
+            node._saved_self = None  # what PyTorch shows; set directly, as `x / 2` is hot
         attach(out, node)
     return out
 
