@@ -15,7 +15,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 import engine
-from grad_magic.settings import Settings
+from grad_magic.settings import Settings, dot_binary, renderer_status
 from grad_magic.views import build_view
 from grad_magic.views.widget import GradWidget
 
@@ -30,6 +30,13 @@ print(x.grad)
 CHAIN = """h = torch.ones(4, requires_grad=True)
 for _ in range({n}):
     h = h * 1.0001
+"""
+
+# Each step adds a product to the running sum: nodes with two inputs, so nothing folds into a chain.
+BRANCHING = """x = torch.ones(4, requires_grad=True)
+h = x * 1.0
+for i in range({n}):
+    h = h + x * float(i)
 """
 
 
@@ -54,11 +61,13 @@ def seed_cell_overhead(shell, repeats=40):
     quietly(shell, SEED_CELL)
     quietly(shell, "%%grad\n" + SEED_CELL)  # warm up imports
     plain = median_ms(lambda: quietly(shell, SEED_CELL), repeats)
-    magic = median_ms(lambda: quietly(shell, "%%grad\n" + SEED_CELL), repeats)
-    quiet = median_ms(lambda: quietly(shell, "%%grad --quiet\n" + SEED_CELL), repeats)
-    print(f"seed cell, plain:            {plain:8.2f} ms")
-    print(f"seed cell, %%grad:           {magic:8.2f} ms   (+{magic - plain:.2f} ms; target < 50 ms)")
-    print(f"seed cell, %%grad --quiet:   {quiet:8.2f} ms   (+{quiet - plain:.2f} ms)")
+    print(f"seed cell, {'plain:':<29}{plain:8.2f} ms")
+    runs = ["", "--renderer builtin", "--quiet"] + (["--renderer graphviz"] if dot_binary() else [])
+    for options in runs:
+        magic = median_ms(lambda: quietly(shell, f"%%grad {options}\n" + SEED_CELL), repeats)
+        label = f"%%grad {options}".strip() + ":"
+        print(f"seed cell, {label:<29}{magic:8.2f} ms   (+{magic - plain:.2f} ms; target < 50 ms)")
+    print(f"  (renderer {renderer_status('auto')})")
 
 
 def big_cell_overhead(shell, n=100_000, repeats=3):
@@ -68,23 +77,26 @@ def big_cell_overhead(shell, n=100_000, repeats=3):
     print(f"cell making a {n}-op chain: plain {plain:8.1f} ms, %%grad {magic:8.1f} ms (+{magic - plain:.1f} ms)")
 
 
-def chain(n):
+def graph_of(code, n):
     namespace = {"torch": engine}
-    exec(CHAIN.format(n=n), namespace)
+    exec(code.format(n=n), namespace)
     return namespace["h"]
 
 
-def view_build(sizes=(10, 1_000, 100_000), repeats=3):
+def view_build(repeats=3):
     settings = Settings()
-    for n in sizes:
-        h = chain(n)
-        shown, names = {"h": h}, {id(h): "h"}
-        build = median_ms(lambda: build_view("bench", shown, shown, names, settings), repeats)
-        view = build_view("bench", shown, shown, names, settings)
-        widget = median_ms(lambda: GradWidget(view), repeats)
-        bundle = median_ms(lambda: GradWidget(view)._repr_mimebundle_(), repeats)
-        print(f"graph of {n + 2:>7} nodes: build_view {build:8.1f} ms, widget {widget:6.1f} ms, "
-              f"widget + text/html bundle {bundle:7.1f} ms  (shown: {len(view.graph['nodes'])} nodes)")
+    for kind, code, steps in [("chain", CHAIN, (8, 1_000, 100_000)), ("branching", BRANCHING, (3, 500, 50_000))]:
+        for n in steps:
+            h = graph_of(code, n)
+            shown, names = {"h": h}, {id(h): "h"}
+            build = median_ms(lambda: build_view("bench", shown, shown, names, settings), repeats)
+            view = build_view("bench", shown, shown, names, settings)
+            widget = median_ms(lambda: GradWidget(view), repeats)
+            bundle = median_ms(lambda: GradWidget(view)._repr_mimebundle_(), repeats)
+            size = len(view.graph["nodes"]) + view.graph["hidden"]
+            print(f"{kind:>9} graph of ~{size:>7} nodes: build_view {build:8.1f} ms, widget {widget:5.1f} ms, "
+                  f"widget + text/html bundle {bundle:6.1f} ms  (drawn: {len(view.graph['nodes'])} nodes, "
+                  f"{view.graph['renderer']})")
 
 
 def main():

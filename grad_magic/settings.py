@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass, fields, replace
 
 RENDERERS = ("auto", "graphviz", "builtin")
+GRAPHVIZ_FROM = 100  # nodes; see renderer_for
 
 
 @dataclass
@@ -14,7 +15,7 @@ class Settings:
     max_nodes: int = 300  # graphs with more nodes are collapsed by build_graph
     graph: bool = True  # draw the backward graph
     widget: bool = True  # show the widget after the cell (off: `--quiet`)
-    renderer: str = "auto"  # graphviz's `dot` when found, else the builtin layout
+    renderer: str = "auto"  # see renderer_for
 
     def updated(self, **changes):
         """A copy with the changes that are not None."""
@@ -41,14 +42,27 @@ def dot_binary():
     return shutil.which("dot")
 
 
+def renderer_for(renderer, node_count):
+    """The layout that draws a graph of `node_count` nodes: 'graphviz' or 'builtin'.
+
+    Under 'auto', Graphviz draws graphs from GRAPHVIZ_FROM nodes on, when `dot` is installed;
+    smaller ones are drawn by the builtin layout, since starting `dot` costs about 30 ms a cell.
+    """
+    if renderer != "auto":
+        return renderer
+    return "graphviz" if node_count >= GRAPHVIZ_FROM and dot_binary() else "builtin"
+
+
 def renderer_status(renderer):
     dot = dot_binary()
-    if renderer == "builtin" or (renderer == "auto" and dot is None):
-        found = f"Graphviz `dot` at {dot}" if dot else "Graphviz `dot` not found"
-        return f"builtin layout ({renderer}; {found})"
+    found = f"Graphviz `dot` at {dot}" if dot else "Graphviz `dot` not found"
+    if renderer == "builtin":
+        return f"builtin layout ({found})"
+    if renderer == "graphviz":
+        return f"graphviz ({found}{'' if dot else ', so the builtin layout is used'})"
     if dot is None:
-        return f"graphviz ({renderer}) — but `dot` was not found, so the builtin layout is used"
-    return f"graphviz `dot` at {dot} ({renderer})"
+        return f"auto: builtin layout ({found})"
+    return f"auto: builtin layout below {GRAPHVIZ_FROM} nodes, {found} from {GRAPHVIZ_FROM} on"
 
 
 def describe(settings, engine):

@@ -5,14 +5,17 @@ only plain data (str, int, float, bool, lists, dicts; numpy arrays for re-slicin
 never holds a GPU array, a tensor or an autograd node. The widget, the static HTML and the text
 are all drawn from a CellView; `to_dict()` gives scripts and tests exactly what the user sees.
 """
+import subprocess
 from dataclasses import dataclass, field
 
 from .. import gradflow
 from ..graph import build_graph
+from ..settings import dot_binary, renderer_for
 from . import details
 from .values import clamp_index, describe_array, to_host
 
 SLICEABLE_LIMIT = 4_000_000  # tensors of 3+ dims up to this many elements keep a host copy to re-slice
+GRAPHVIZ_TIMEOUT = 2.0  # seconds `dot` may take before the builtin layout draws the graph instead
 
 
 @dataclass
@@ -159,17 +162,36 @@ def _with_gradient_rows(shown, graph_leaves, names):
 
 
 def _graph_data(built, renderer):
-    note = ""
-    try:
-        svg = built.to_svg(renderer)
-    except RuntimeError as error:  # renderer='graphviz' without the `dot` program
-        note = f"{error}; drawn with the builtin layout instead"
-        renderer, svg = "builtin", built.to_svg("builtin")
+    """The graph as plain data with its DOT, SVG and text; and a note on what happened to it."""
+    svg, renderer, note = _drawing(built, renderer_for(renderer, len(built.nodes)))
     if built.hidden:
         note = (note + "; " if note else "") + f"{built.hidden} autograd nodes folded or left out"
     data = built.to_data()
     data.update(dot=built.to_dot(), svg=svg, text=built.to_text(), renderer=renderer)
     return data, note
+
+
+def _drawing(built, renderer):
+    """(SVG, the renderer that drew it, a note). Graphviz gets GRAPHVIZ_TIMEOUT seconds: on graphs
+    where many nodes feed one, `dot` can run for minutes, and a cell must not wait for it."""
+    if renderer == "graphviz":
+        try:
+            return _graphviz_svg(built.to_dot()), "graphviz", ""
+        except subprocess.TimeoutExpired:
+            note = f"Graphviz took over {GRAPHVIZ_TIMEOUT:g} s, so the builtin layout drew the graph"
+        except (OSError, ValueError, subprocess.CalledProcessError) as error:
+            note = f"Graphviz failed ({type(error).__name__}: {error}), so the builtin layout drew the graph"
+        return built.to_svg("builtin"), "builtin", note
+    return built.to_svg("builtin"), "builtin", ""
+
+
+def _graphviz_svg(dot_source):
+    dot = dot_binary()
+    if dot is None:
+        raise FileNotFoundError("the Graphviz `dot` program is not installed")
+    done = subprocess.run([dot, "-Tsvg"], input=dot_source, capture_output=True, text=True,
+                          timeout=GRAPHVIZ_TIMEOUT, check=True)
+    return done.stdout[done.stdout.index("<svg"):]  # without the XML prolog, for inline HTML
 
 
 def _flows(built, host):

@@ -19,7 +19,7 @@ def test_grad_prints_the_settings(run):
     assert lines["engine"] == engine.__version__
     assert lines["device"].startswith("cpu")
     assert lines["CUDA"].startswith("available" if engine.cuda.is_available() else "not available")
-    assert lines["renderer"].startswith(("builtin", "graphviz"))
+    assert lines["renderer"].startswith("auto: builtin layout")
     assert lines["max"].endswith("300")
 
 

@@ -172,4 +172,27 @@ def test_graphviz_without_dot_falls_back_with_a_note(grad, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     assert grad("a = torch.ones(2, requires_grad=True) * 2", "--renderer graphviz").success
     view = grad_magic.last_view()
-    assert view.graph["renderer"] == "builtin" and "dot" in view.note and "<svg" in view.graph["svg"]
+    assert view.graph["renderer"] == "builtin" and "Graphviz failed" in view.note and "<svg" in view.graph["svg"]
+
+
+def test_auto_draws_small_graphs_with_the_builtin_layout(grad):
+    assert grad("a = torch.ones(2, requires_grad=True) * 2").success
+    assert grad_magic.last_view().graph["renderer"] == "builtin"
+
+
+def test_auto_draws_large_graphs_with_graphviz_when_installed(grad):
+    from grad_magic.settings import GRAPHVIZ_FROM, dot_binary
+
+    code = f"h = torch.ones(2, requires_grad=True)\nfor i in range({GRAPHVIZ_FROM}):\n    h = h * (i + 1.0) + h"
+    assert grad(code, "--max-nodes 1000").success
+    assert grad_magic.last_view().graph["renderer"] == ("graphviz" if dot_binary() else "builtin")
+
+
+def test_a_graphviz_that_takes_too_long_gives_way_to_the_builtin_layout(grad, monkeypatch):
+    from grad_magic.views import model
+
+    monkeypatch.setattr(model, "GRAPHVIZ_TIMEOUT", 0.001)
+    monkeypatch.setattr(model, "dot_binary", lambda: "sleep")  # `sleep -Tsvg` fails or sleeps: either way
+    assert grad("a = torch.ones(2, requires_grad=True) * 2", "--renderer graphviz").success
+    view = grad_magic.last_view()
+    assert view.graph["renderer"] == "builtin" and "builtin layout drew the graph" in view.note
