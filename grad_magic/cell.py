@@ -6,7 +6,7 @@ The magic only parses options; this is the machinery, usable from Python as well
 import sys
 from contextlib import contextmanager
 
-from . import execute, gradflow
+from . import execute, gradflow, steps
 from .capture import TorchAlias
 from .snapshot import NamespaceSnapshot, default_roots, user_tensors
 
@@ -71,13 +71,14 @@ def run_cell(shell, body, settings, device=None, roots=None):
     cell = execute.prepare(shell, body)
     snapshot = NamespaceSnapshot(namespace, is_tensor)
     with default_device(engine, device), TorchAlias(engine, namespace, cell.source):
-        execute.run(shell, cell)
+        with steps.recording(engine) as recorder:  # each backward call, step by step
+            execute.run(shell, cell)
 
     shown = snapshot.shown(namespace)
     chosen = pick_roots(namespace, roots, is_tensor) if roots else default_roots(shown)
     names = {id(t): name for name, t in user_tensors(namespace, is_tensor).items()}
     try:
-        view = _view(execute.cell_number(shell), shown, chosen, names, settings)
+        view = _view(execute.cell_number(shell), shown, chosen, names, settings, recorder)
     except Exception as error:  # noqa: BLE001 - the user's cell ran; our drawing must not fail it
         print(f"grad_magic: no view for this cell ({type(error).__name__}: {error})", file=sys.stderr)
         return None
@@ -85,10 +86,10 @@ def run_cell(shell, body, settings, device=None, roots=None):
     return view
 
 
-def _view(number, shown, roots, names, settings):
+def _view(number, shown, roots, names, settings, recorder=None):
     from .views import build_view
 
-    view = build_view(f"%%grad  In [{number}]", shown, roots, names, settings)
+    view = build_view(f"%%grad  In [{number}]", shown, roots, names, settings, recorder)
     gradflow.watch([t.grad_fn for t in roots.values()])
     if settings.widget and not view.is_empty():
         show(view)

@@ -66,6 +66,17 @@ class Edge:
 
 
 @dataclass
+class GradLabels:
+    """Gradients to write on a drawing (see gradflow.grad_labels): text by edge index in
+    Graph.edges, and by node id where gradients from several nodes meet (their sum)."""
+    edges: dict[int, str]
+    nodes: dict[str, str]
+
+
+GRAD_COLOUR = "#6a1b9a"  # gradient labels, apart from the kinds' colours
+
+
+@dataclass
 class Graph:
     nodes: list[Node]
     edges: list[Edge]
@@ -83,8 +94,8 @@ class Graph:
 
     # ---------------------------------------------------------------- renderings
 
-    def to_dot(self) -> str:
-        """DOT source for Graphviz.
+    def to_dot(self, grads: GradLabels | None = None) -> str:
+        """DOT source for Graphviz; with `grads`, the gradients as external labels (purple).
 
         Colours (as in torchviz, the legend lives here):
           green ellipse   an output (a root tensor of the cell) or a named non-leaf tensor
@@ -96,9 +107,9 @@ class Graph:
         Every label goes through `graphviz.escape`, so names are literal text: no HTML-like
         labels, no backslash escapes, and quotes are quoted by the graphviz package.
         """
-        return self._digraph().source
+        return self._digraph(grads).source
 
-    def _digraph(self) -> graphviz.Digraph:
+    def _digraph(self, grads: GradLabels | None = None) -> graphviz.Digraph:
         dot = graphviz.Digraph(
             "backward",
             graph_attr={"rankdir": "TB", "nodesep": "0.25", "ranksep": "0.35", "bgcolor": "transparent"},
@@ -112,6 +123,9 @@ class Graph:
                 styles.append("rounded")
             if node.stands_for_many:
                 styles.append("dashed")
+            extra = {}
+            if grads and node.id in grads.nodes:  # xlabels leave the layout as it was
+                extra = {"xlabel": graphviz.escape(grads.nodes[node.id])}
             dot.node(
                 node.id,
                 label=graphviz.escape(node.label),
@@ -121,14 +135,18 @@ class Graph:
                 fillcolor=style["fill"],
                 color=style["stroke"],
                 # `id` and `class` reach the SVG: <g id="n3" class="node function">.
-                _attributes={"id": node.id, "class": node.kind},
+                _attributes={"id": node.id, "class": node.kind, **extra},
             )
-        for edge in self.edges:
-            dot.edge(edge.source, edge.target)
+        for index, edge in enumerate(self.edges):
+            label = grads.edges.get(index) if grads else None
+            extra = {} if label is None else {"xlabel": graphviz.escape(label), "fontcolor": GRAD_COLOUR,
+                                              "fontsize": "9", "fontname": "Helvetica"}
+            dot.edge(edge.source, edge.target, _attributes={"id": f"e{index}", **extra})
         return dot
 
-    def to_svg(self, renderer: str = "auto") -> str:
-        """An SVG drawing; each node's <g> carries id="<node id>" (and data-node in ours).
+    def to_svg(self, renderer: str = "auto", grads: GradLabels | None = None) -> str:
+        """An SVG drawing; each node's <g> carries id="<node id>" (and data-node in ours), each
+        edge's id="e<index in edges>" (data-edge in ours); `grads` writes gradients beside them.
 
         renderer: 'graphviz' lays out with the `dot` program (an error if it is missing),
         'builtin' lays out with igraph and draws the SVG here, 'auto' uses Graphviz when `dot`
@@ -139,18 +157,18 @@ class Graph:
         if renderer == "graphviz":
             if shutil.which("dot") is None:
                 raise RuntimeError("renderer='graphviz' needs the Graphviz 'dot' program on PATH")
-            return self._graphviz_svg()
+            return self._graphviz_svg(grads)
         if renderer == "auto" and shutil.which("dot") is not None:
             try:
-                return self._graphviz_svg()
+                return self._graphviz_svg(grads)
             except (graphviz.ExecutableNotFound, subprocess.CalledProcessError):
                 pass  # a broken Graphviz install must not cost the user the drawing
         from . import layout, svg  # igraph is only needed here
 
-        return svg.draw(self, layout.layered(self))
+        return svg.draw(self, layout.layered(self), grads)
 
-    def _graphviz_svg(self) -> str:
-        text = self._digraph().pipe(format="svg", encoding="utf-8")
+    def _graphviz_svg(self, grads: GradLabels | None = None) -> str:
+        text = self._digraph(grads).pipe(format="svg", encoding="utf-8")
         return text[text.index("<svg"):]  # drop the XML prolog and doctype, for inline HTML
 
     def to_text(self) -> str:
@@ -523,6 +541,7 @@ def _tensor_detail(tensor, name: str) -> dict:
         "device": str(tensor.device),
         "requires_grad": bool(tensor.requires_grad),
         "is_leaf": bool(tensor.is_leaf),
+        "retains_grad": bool(getattr(tensor, "retains_grad", False)),
         "grad_fn": None if grad_fn is None else grad_fn.name(),
         "values": _values(tensor, SMALL_TENSOR),
         "grad": None if grad is None else _values(grad, SMALL_TENSOR),

@@ -9,6 +9,7 @@ from .values import describe_array, format_number
 
 NO_HOOKS = "not recorded (the engine has no node hooks)"
 NO_FLOW = "no backward through this node since a %%grad cell drew it"
+NOT_KEPT = "not kept (call .retain_grad())"
 
 
 def values_block(values):
@@ -23,6 +24,17 @@ def values_block(values):
         return {"summary": " ".join(stats), "stats": None, "sparkline": "", "slicer": None, "rows": [],
                 "head": [format_number(v) for v in values.get("head", [])]}
     return describe_array(np.asarray(values))
+
+
+def summary_block(array):
+    """A values block of a big host array: its statistics and leading values, in one pass each."""
+    flat = array.reshape(-1)
+    summary = {"numel": int(flat.size), "head": flat[:8].tolist()}
+    if flat.dtype.kind in "biuf" and flat.size:
+        as_float = flat.astype(np.float64)
+        summary.update(min=float(as_float.min()), max=float(as_float.max()),
+                       mean=float(as_float.mean()), std=float(as_float.std()))
+    return values_block(summary)
 
 
 def flow_blocks(flow, host):
@@ -47,8 +59,10 @@ def _tensor_detail(node):
     blocks = [{"label": "values", "values": values_block(d["values"])}]
     if d["grad"] is not None:
         blocks.append({"label": "grad", "values": values_block(d["grad"])})
-    elif d["is_leaf"] and d["requires_grad"]:
+    elif d["is_leaf"] and d["requires_grad"] or d.get("retains_grad"):
         fields.append(["grad", "not computed yet"])
+    elif d["requires_grad"]:  # a non-leaf: its gradient went through its grad_fn, unkept
+        fields.append(["grad", NOT_KEPT])
     return fields, blocks
 
 

@@ -100,7 +100,7 @@ def _gradients(view):
         return "<p>No leaf requires grad.</p>"
     rows = "".join(
         _row([f"<strong>{_e(r['name'])}</strong>", _e(_shape(r["shape"])), _e(r["of"]),
-              values_html(r["values"]) if r["computed"] else "<i>not computed yet</i>"])
+              values_html(r["values"]) if r["computed"] else f"<i>{_e(r['status'])}</i>"])
         for r in view.gradients
     )
     return f"<table {_TABLE}>{_header(['name', 'shape', 'of', '.grad'])}{rows}</table>"

@@ -8,7 +8,7 @@ are all drawn from a CellView; `to_dict()` gives scripts and tests exactly what 
 import subprocess
 from dataclasses import dataclass, field
 
-from .. import gradflow
+from .. import gradflow, steps
 from ..graph import build_graph
 from ..settings import dot_binary, renderer_for
 from . import details
@@ -103,18 +103,24 @@ def tensor_row(name, tensor, host):
 
 def gradient_row(name, tensor, host):
     grad = _grad_of(tensor)
+    retained = getattr(tensor, "retains_grad", False)
+    if grad is not None:
+        status = "computed"
+    else:  # a non-leaf's gradient passes through its grad_fn and is dropped, unless retained
+        status = "not computed yet" if tensor.is_leaf or retained else details.NOT_KEPT
     return {
         "name": name,
-        "of": "leaf" if tensor.is_leaf else "retained non-leaf",
+        "of": "leaf" if tensor.is_leaf else "retained non-leaf" if retained else "non-leaf",
         "shape": [int(s) for s in tensor.shape],
         "computed": grad is not None,
-        "status": "computed" if grad is not None else "not computed yet",
+        "status": status,
         "values": None if grad is None else describe_array(host(grad)),
     }
 
 
 def _has_gradient_row(tensor):
-    return (tensor.is_leaf and tensor.requires_grad) or getattr(tensor, "retains_grad", False)
+    # a non-leaf too: its row says whether its gradient is kept (retain_grad) or not
+    return tensor.requires_grad
 
 
 def _keep_for_slicing(view, section, rows, tensors, host):
@@ -123,15 +129,16 @@ def _keep_for_slicing(view, section, rows, tensors, host):
             view._arrays[(section, i)] = host(tensor)
 
 
-def build_view(title, shown, roots, names, settings):
+def build_view(title, shown, roots, names, settings, recorder=None):
     """The CellView of a cell.
 
     shown: name -> tensor for the Tensors section; roots: name -> tensor whose graph is drawn;
-    names: id(tensor) -> name for labelling graph leaves; settings: a Settings.
+    names: id(tensor) -> name for labelling graph leaves; settings: a Settings; recorder: the
+    cell's backward runs (a steps.Recorder), for the graph's step-through.
     """
     host = _HostCopies()
     tensors = [tensor_row(name, t, host) for name, t in shown.items()]
-    graph, note, flows, leaves = _graph_part(shown, roots, names, settings, host)
+    graph, note, flows, leaves = _graph_part(shown, roots, names, settings, host, recorder)
     with_grads = _with_gradient_rows(shown, leaves, names)
     gradients = [gradient_row(name, t, host) for name, t in with_grads]
     view = CellView(title, tensors, gradients, graph, note, flows, hooks=_engine_has_node_hooks(roots))
@@ -140,7 +147,7 @@ def build_view(title, shown, roots, names, settings):
     return view
 
 
-def _graph_part(shown, roots, names, settings, host):
+def _graph_part(shown, roots, names, settings, host, recorder=None):
     """(graph data, note, gradient flows, leaf tensors of the graph) for the roots."""
     if not settings.graph:
         return None, "graph off (--no-graph)", {}, []
@@ -148,6 +155,7 @@ def _graph_part(shown, roots, names, settings, host):
         return None, "no graph: no tensor of this cell requires grad", {}, []
     built = build_graph(list(roots.items()), names, settings.max_nodes, tensors=list(shown.items()))
     graph, note = _graph_data(built, settings.renderer)
+    _add_gradient_flow(graph, built, recorder, names)
     leaves = [node.ref for node in built.nodes if node.kind == "leaf"]
     return graph, note, _flows(built, host), leaves
 
@@ -204,6 +212,15 @@ def _flows(built, host):
         if flow is not None:
             flows[node.id] = details.flow_blocks(flow, host)
     return flows
+
+
+def _add_gradient_flow(graph, built, recorder, names):
+    """The backward steps of the cell, and each edge's last gradient (also drawn: svg_grads)."""
+    graph["steps"] = steps.step_views(recorder, built, names)
+    labels = gradflow.grad_labels(built)
+    graph["grads"] = None if labels is None else {
+        "edges": [labels.edges.get(i) for i in range(len(built.edges))], "nodes": labels.nodes}
+    graph["svg_grads"] = "" if labels is None else built.to_svg(graph["renderer"], labels)
 
 
 def _engine_has_node_hooks(roots):

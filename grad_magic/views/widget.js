@@ -79,7 +79,7 @@ function gradientsView(model) {
   rows.forEach((r, i) => {
     const grad = r.computed
       ? valuesView(r.values, (index) => requestSlice(model, "gradients", i, index))
-      : h("i", { class: "gm-muted", text: "not computed yet" });
+      : h("i", { class: "gm-muted", text: r.status });
     table.append(h("tr", {}, h("td", { class: "gm-name", text: r.name }), h("td", { text: shape(r.shape) }), h("td", { text: r.of }), h("td", {}, grad)));
   });
   return table;
@@ -120,7 +120,7 @@ function graphView(model, state) {
   const svgText = model.get("svg");
   const note = model.get("note");
   if (!svgText) return h("p", { class: "gm-muted", text: note || "No graph." });
-  const drawing = h("div", { class: "gm-svg" }, safeSvg(svgText));
+  const drawing = h("div", { class: "gm-svg" }, safeSvg(state.showGrads && model.get("svg_grads") || svgText));
   drawing.addEventListener("click", (event) => {
     const node = event.target.closest("[data-node], g.node[id]");
     if (!node) return;
@@ -139,13 +139,91 @@ function graphView(model, state) {
   state.dotUrl = URL.createObjectURL(blob);
   const link = h("a", { href: state.dotUrl, download: "graph.dot", text: "download DOT" });
   state.detail = h("div", {}, detailView(model.get("detail")));
-  return h("div", { class: "gm-graph" }, h("div", {}, drawing, legend, note ? h("p", { class: "gm-muted", text: note }) : null, link), state.detail);
+  const side = h("div", { class: "gm-side" }, stepsView(model, state, drawing), state.detail);
+  const tools = h("div", { class: "gm-tools" }, gradsToggle(model, state, drawing), link);
+  return h("div", { class: "gm-graph" }, h("div", {}, drawing, legend, note ? h("p", { class: "gm-muted", text: note }) : null, tools), side);
+}
+
+// --- gradients on the edges, and backward step by step -------------------------------------------
+// The elements of the drawing with these ids: nodes (ours: data-node; Graphviz's: <g class="node"
+// id>) or edges (data-edge; <g class="edge" id>).
+function drawn(drawing, kind, ids) {
+  const wanted = new Set(ids);
+  return [...drawing.querySelectorAll(`[data-${kind}], g.${kind}[id]`)]
+    .filter((el) => wanted.has(el.getAttribute(`data-${kind}`) || el.getAttribute("id")));
+}
+
+// Python drew the graph twice: plain, and with each edge's gradient written on it (svg_grads).
+function gradsToggle(model, state, drawing) {
+  const withGrads = model.get("svg_grads");
+  if (!withGrads) return null;
+  const box = h("input", { type: "checkbox", class: "gm-grads-toggle" });
+  box.checked = Boolean(state.showGrads);
+  box.addEventListener("change", () => {
+    state.showGrads = box.checked;
+    drawing.replaceChildren(safeSvg(box.checked ? withGrads : model.get("svg")));
+    for (const node of drawn(drawing, "node", [model.get("selected")])) node.classList.add("gm-selected");
+    state.showStep && state.showStep();
+  });
+  return h("label", { class: "gm-check" }, box, h("span", { text: "gradients on edges" }));
+}
+
+function markStep(drawing, step) {
+  for (const cls of ["gm-step-node", "gm-step-edge"]) {
+    for (const el of drawing.querySelectorAll("." + cls)) el.classList.remove(cls);
+  }
+  for (const node of drawn(drawing, "node", [step.node])) node.classList.add("gm-step-node");
+  for (const edge of drawn(drawing, "edge", step.edges)) edge.classList.add("gm-step-edge");
+}
+
+function stepView(step) {
+  const box = h("div", { class: "gm-step" }, h("div", { class: "gm-muted", text: step.caption }),
+    h("div", { class: "gm-name", text: step.title }));
+  const table = h("table", { class: "gm-table" });
+  for (const [label, text] of step.fields) table.append(h("tr", {}, h("th", { text: label }), h("td", { text })));
+  box.append(table);
+  for (const block of step.blocks) box.append(h("div", { class: "gm-label", text: block.label }), valuesView(block.values, () => {}));
+  return box;
+}
+
+// Previous / next and a slider over the steps Python recorded; the step shown is the `step` trait.
+function stepsView(model, state, drawing) {
+  const steps = model.get("steps") || [];
+  state.showStep = null;
+  if (!steps.length) return null;
+  const last = steps.length - 1;
+  const clamp = (i) => Math.max(0, Math.min(last, Number(i) || 0));
+  const prev = h("button", { type: "button", class: "gm-button gm-prev", text: "◀ previous" });
+  const next = h("button", { type: "button", class: "gm-button gm-next", text: "next ▶" });
+  const slider = h("input", { type: "range", class: "gm-step-slider", min: "0", max: String(last), step: "1" });
+  const counter = h("span", { class: "gm-muted" });
+  const body = h("div");
+  state.showStep = () => {
+    const i = clamp(model.get("step"));
+    slider.value = String(i);
+    prev.disabled = i === 0;
+    next.disabled = i === last;
+    counter.textContent = `step ${i + 1} of ${steps.length}`;
+    body.replaceChildren(stepView(steps[i]));
+    markStep(drawing, steps[i]);
+  };
+  const go = (i) => {
+    model.set("step", clamp(i));
+    model.save_changes();
+    state.showStep();
+  };
+  prev.addEventListener("click", () => go(clamp(model.get("step")) - 1));
+  next.addEventListener("click", () => go(clamp(model.get("step")) + 1));
+  slider.addEventListener("input", () => go(slider.value));
+  state.showStep();
+  return h("div", { class: "gm-steps" }, h("div", { class: "gm-name", text: "Backward, step by step" }),
+    h("div", { class: "gm-stepbar" }, prev, slider, next, counter), body);
 }
 
 // --- the widget: a title and three tabs ----------------------------------------------------------
 const SECTIONS = [
   ["Tensors", tensorsView, ["tensors"]],
-  ["Graph", graphView, ["svg", "dot", "note", "legend"]],
+  ["Graph", graphView, ["svg", "dot", "note", "legend", "svg_grads", "steps"]],
   ["Gradients", gradientsView, ["gradients"]],
 ];
 
@@ -170,6 +248,7 @@ function render({ model, el }) {
     for (const trait of traits) model.on("change:" + trait, () => state.tab === k && draw());
   });
   model.on("change:detail", () => state.detail && state.detail.replaceChildren(detailView(model.get("detail"))));
+  model.on("change:step", () => state.showStep && state.showStep());
   draw();
   el.append(root);
   return () => state.dotUrl && URL.revokeObjectURL(state.dotUrl);

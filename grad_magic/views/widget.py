@@ -31,6 +31,9 @@ class GradWidget(anywidget.AnyWidget):
     gradients = traitlets.List().tag(sync=True)
     svg = traitlets.Unicode().tag(sync=True)
     dot = traitlets.Unicode().tag(sync=True)
+    svg_grads = traitlets.Unicode().tag(sync=True)  # the drawing with each edge's gradient written on it
+    steps = traitlets.List().tag(sync=True)  # the cell's backward runs, node by node (grad_magic.steps)
+    step = traitlets.Int().tag(sync=True)  # the step shown: set by the front end's buttons and slider
     note = traitlets.Unicode().tag(sync=True)
     legend = traitlets.List().tag(sync=True)
     selected = traitlets.Unicode().tag(sync=True)  # set by the front end: a clicked node's id
@@ -45,6 +48,8 @@ class GradWidget(anywidget.AnyWidget):
             gradients=view.gradients,
             svg=graph.get("svg", ""),
             dot=graph.get("dot", ""),
+            svg_grads=graph.get("svg_grads", ""),
+            steps=graph.get("steps", []),
             note=view.note,
             legend=legend() if graph else [],
             **kwargs,

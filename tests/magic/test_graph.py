@@ -129,7 +129,7 @@ def test_tensor_detail_after_backward(torch):
     graph = build_graph([("out", out)], {id(x): "x"})
     leaf = graph.node("n6").detail
     assert leaf == {"name": "x", "shape": [2, 2], "dtype": "torch.float32", "device": "cpu",
-                    "requires_grad": True, "is_leaf": True, "grad_fn": None,
+                    "requires_grad": True, "is_leaf": True, "retains_grad": False, "grad_fn": None,
                     "values": [[1.0, 1.0], [1.0, 1.0]], "grad": [[4.5, 4.5], [4.5, 4.5]]}
     assert graph.node("n0").detail["values"] == 27.0
     # backward() freed what the nodes saved; the detail says so instead of failing.

@@ -10,7 +10,8 @@ import grad_magic
 
 HERE = pathlib.Path(__file__).parent
 WIDGET_JS = pathlib.Path(grad_magic.__file__).parent / "views" / "widget.js"
-TRAITS = ("title", "tensors", "gradients", "svg", "dot", "note", "legend", "detail", "selected", "slice_request")
+TRAITS = ("title", "tensors", "gradients", "svg", "dot", "note", "legend", "detail", "selected", "slice_request",
+          "svg_grads", "steps", "step")
 
 
 def run_widget_js(widget, tmp_path):
@@ -58,3 +59,16 @@ def test_the_svg_is_stripped_of_scripts_and_handlers(grad, tmp_path):
     widget.svg = widget.svg.replace("</svg>", "<script>alert(1)</script></svg>").replace("<g ", "<g onclick=\"alert(1)\" ")
     drawn = run_widget_js(widget, tmp_path)["drawn"]
     assert drawn["had_onclick"] and drawn["scripts"] == 0 and drawn["onclick"] == 0
+
+
+def test_the_steps_move_with_next_and_the_edges_show_gradients(grad, tmp_path):
+    assert grad("x = torch.ones(2,2,requires_grad=True)\nout = ((x + 2) ** 2).mean()\nout.backward()").success
+    view = grad_magic.last_view()
+    result = run_widget_js(view.widget, tmp_path)
+    drawn, sets = result["drawn"], dict(result["sets"])
+    second = view.graph["steps"][1]
+    assert sets["step"] == 1  # "next" was clicked once
+    assert "Backward, step by step" in drawn["steps"]["text"] and "step 2 of 4" in drawn["steps"]["text"]
+    assert second["title"] in drawn["steps"]["text"] and second["caption"] in drawn["steps"]["text"]
+    assert drawn["steps"]["node"] == [second["node"]] and drawn["steps"]["edges"] == second["edges"]
+    assert drawn["grads_drawn"] and drawn["grads_selected"] == ["n0"]  # the selection survives the swap

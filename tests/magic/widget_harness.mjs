@@ -45,8 +45,10 @@ class Element {
   matches(selector) {
     return selector.split(",").map((s) => s.trim()).some((s) => {
       if (s === "*") return true;
-      if (s === "[data-node]") return this.getAttribute("data-node") !== null;
-      if (s === "g.node[id]") return this.tagName === "g" && this.classList.contains("node") && this.getAttribute("id") !== null;
+      const attribute = /^\[([\w-]+)\]$/.exec(s); // [data-node], [data-edge]
+      if (attribute) return this.getAttribute(attribute[1]) !== null;
+      const group = /^g\.(\w+)\[id\]$/.exec(s); // g.node[id], g.edge[id]
+      if (group) return this.tagName === "g" && this.classList.contains(group[1]) && this.getAttribute("id") !== null;
       if (s.startsWith(".")) return this.classList.contains(s.slice(1));
       return this.tagName === s;
     });
@@ -63,13 +65,23 @@ class Element {
   }
 }
 
-// The SVG "parser" keeps what the widget uses: one <g class="node"> per node, and a <script> and
-// an onclick attribute if the text has them (so the sanitiser's work can be seen).
+// The SVG "parser" keeps what the widget uses: one <g class="node"> per node and <g class="edge">
+// per edge (with data-edge), whether gradients are written on it (data-grads on the <svg>), and a
+// <script> and an onclick attribute if the text has them (so the sanitiser's work can be seen).
 class DOMParser {
   parseFromString(text) {
     const svg = new Element("svg");
+    if (text.includes("‖g‖")) svg.setAttribute("data-grads", "yes");
     for (const [, attributes] of text.matchAll(/<g\b([^>]*)>/g)) {
       const id = /\bid="([^"]+)"/.exec(attributes);
+      if (/\bclass="edge\b/.test(attributes) && id) {
+        const edge = new Element("g");
+        edge.setAttribute("class", "edge");
+        edge.setAttribute("id", id[1]);
+        if (attributes.includes("data-edge=")) edge.setAttribute("data-edge", id[1]);
+        svg.append(edge);
+        continue;
+      }
       if (!/\bclass="node\b/.test(attributes) || !id) continue;
       const g = new Element("g");
       g.setAttribute("class", "node");
@@ -121,6 +133,21 @@ drawn.had_onclick = /onclick=/.test(state.svg);
 state.detail = { id: "n0", title: "picked <i>", kind: "function", fields: [["name", "<b>x</b>"]], blocks: [] };
 for (const handler of handlers["change:detail"] || []) handler();
 drawn.detail = panel.textContent;
+
+// Backward step by step: "next" once, then gradients on the edges.
+const next = panel.querySelectorAll(".gm-next")[0];
+if (next) {
+  next.click();
+  const marked = (cls) => panel.querySelectorAll("." + cls).map((el) => el.getAttribute("id"));
+  drawn.steps = { text: panel.querySelectorAll(".gm-steps")[0].textContent, node: marked("gm-step-node"), edges: marked("gm-step-edge") };
+}
+const toggle = panel.querySelectorAll(".gm-grads-toggle")[0];
+if (toggle) {
+  toggle.checked = true;
+  for (const listener of toggle.listeners.change || []) listener({ target: toggle });
+  drawn.grads_drawn = panel.querySelectorAll("svg")[0].getAttribute("data-grads") === "yes";
+  drawn.grads_selected = panel.querySelectorAll(".gm-selected").map((el) => el.getAttribute("id"));
+}
 
 tabs.children[0].click(); // the tensors: move a slicer, as a user typing an index does
 const input = panel.querySelectorAll("input")[0];
