@@ -361,6 +361,40 @@ import grad_magic
 view = grad_magic.last_view()
 [(row["name"], row["shape"], row["grad_fn"]) for row in view.tensors]
 """, "added-last-view"),
+    md("""
+## 6. Backward, step by step *(added)*
+
+The *Graph* tab of a cell that ran `backward()` can replay it: **◀ previous**, **next ▶** and the
+slider go through the nodes in the order the engine ran them. The node being run is outlined in
+purple in the graph, with the edges it sends gradients down; beside it are the gradient that
+arrived, the node's rule (`MulBackward0`: grad * other to self, grad * self to other) and what it
+sent to each input. An `AccumulateGrad` step shows the leaf's `.grad` before and after, so the
+second of two `backward()` calls below shows the accumulation (18 + 18 = 36).
+
+Tick **gradients on edges** to write on each edge the shape and norm of the gradient that went
+along it; where two paths meet (`h * h` sends one down each of its two edges to `h`'s node),
+their sum is written beside the node.
+""", "md-steps"),
+    grad("""
+w = torch.ones(2, requires_grad=True)
+h = w * 3
+loss = (h * h).sum()
+loss.backward(retain_graph=True)
+loss.backward()
+print(w.grad)
+""", "added-steps"),
+    md("""
+`h` is not a leaf: its gradient went through its `grad_fn` and was not kept, and the *Gradients*
+tab says so ("not kept (call .retain_grad())"). With `retain_grad()` it is kept. `backward` of a
+non-scalar takes the gradient to start from, which is the first step's arriving gradient:
+""", "md-retain-grad"),
+    grad("""
+v = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+u = v * 2
+u.retain_grad()
+u.backward(torch.tensor([0.1, 1.0, 0.0001]))
+print(v.grad, u.grad)
+""", "added-retain-grad"),
 ]
 
 

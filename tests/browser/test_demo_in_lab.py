@@ -211,3 +211,40 @@ def test_switching_tabs_switches_the_panel(page):
 def test_no_console_errors(page):
     """Not one console error or uncaught exception, ours (widget.js) or JupyterLab's, in the whole run."""
     assert not page.errors, "\n".join(page.errors)
+
+
+def test_stepping_through_backward(page, artifacts):
+    """The Graph tab of a cell with two backward calls: next, previous, the slider, gradients on edges."""
+    box = widget(page, "added-steps")  # loss = (h * h).sum(), h = w * 3; backward twice
+    show_tab(box, "Graph")
+    stepper = box.locator(".gm-steps")
+    stepper.wait_for(timeout=10_000)
+    marked = box.locator(".gm-svg svg g.node.gm-step-node")
+    seen = []
+    for _ in range(8):
+        assert marked.count() == 1
+        seen.append((stepper.locator(".gm-step > .gm-name").inner_text(), marked.locator("text").first.text_content().strip()))
+        if len(seen) < 8:
+            stepper.locator("button.gm-next").click()
+    order = ["SumBackward0", "MulBackward0", "MulBackward0", "AccumulateGrad"]
+    assert [title for title, _ in seen] == order * 2
+    assert [label for _, label in seen] == order * 2  # the node marked in the graph is the step's
+    assert "step 8 of 8" in stepper.inner_text() and stepper.locator("button.gm-next").is_disabled()
+    assert "w.grad before" in stepper.inner_text() and "w.grad after" in stepper.inner_text()
+    assert "leaf.grad += grad" in stepper.inner_text()
+    box.screenshot(path=str(artifacts / "steps-accumulate.png"))
+
+    stepper.locator("button.gm-prev").click()
+    assert "step 7 of 8" in stepper.inner_text()
+    stepper.locator("input.gm-step-slider").evaluate(
+        "(el) => { el.value = '1'; el.dispatchEvent(new Event('input', { bubbles: true })); }")
+    assert "step 2 of 8" in stepper.inner_text() and "sent to" in stepper.inner_text()
+    assert box.locator(".gm-svg svg g.edge.gm-step-edge").count() == 2  # h * h: two edges to h's node
+
+    assert not box.locator(".gm-svg svg").inner_html().count("‖g‖")
+    box.locator("label.gm-check", has_text="gradients on edges").click()
+    texts = box.locator(".gm-svg svg text").all_text_contents()
+    assert any(text.startswith("Σ ") for text in texts), texts  # where h * h's two edges meet
+    assert sum("‖g‖" in text for text in texts) >= 5, texts
+    assert marked.count() == 1  # the step stays marked on the other drawing
+    box.screenshot(path=str(artifacts / "steps-gradients-on-edges.png"))
