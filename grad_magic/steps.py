@@ -33,7 +33,10 @@ def snapshot(tensor):
     """
     if tensor is None:
         return None
-    array = to_host(tensor)
+    try:
+        array = to_host(tensor)
+    except (TypeError, RuntimeError) as error:  # a dtype numpy lacks (bfloat16): the step goes on
+        return {"text": f"{tuple(tensor.shape)} (values unreadable: {error})", "values": None}
     values = describe_array(array) if array.size <= GRID_LIMIT else details.summary_block(array)
     return {"text": gradflow.grad_text(array), "values": values}
 
@@ -72,7 +75,7 @@ class Recorder:
     @contextmanager
     def run(self, call, roots, gradient):
         nodes = gradflow.watch([t.grad_fn for t in roots if getattr(t, "grad_fn", None) is not None])
-        by_metadata = {id(gradflow.metadata_of(node)): node for node in nodes}
+        by_metadata = {id(m): node for node in nodes if (m := gradflow.metadata_of(node)) is not None}
         run = Run(call, roots, gradient, by_metadata)
         self.runs.append(run)
         self._running.append(run)

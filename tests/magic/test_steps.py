@@ -248,3 +248,19 @@ def test_steps_of_real_pytorch():
     assert recorded[5]["caption"] == "out.backward(): run 2 of 2, step 1 of 5"
     assert all(s["node"] for s in recorded)
     assert numbers(blocks_of(recorded[9])["x.grad after"]) == [[9.0, 9.0], [9.0, 9.0]]
+
+
+def test_a_gradient_that_cannot_be_read_does_not_stop_backward(monkeypatch):
+    torch = pytest.importorskip("torch")
+
+    def unreadable(tensor):
+        raise TypeError("Got unsupported ScalarType BFloat16")
+
+    monkeypatch.setattr(steps, "to_host", unreadable)
+    x = torch.ones(2, requires_grad=True)
+    out = (x * 3).sum()
+    with steps.recording(torch) as recorder:
+        out.backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    first = recorder.runs[0].steps[0]
+    assert first.arriving[0] == {"text": "() (values unreadable: Got unsupported ScalarType BFloat16)", "values": None}
