@@ -187,7 +187,7 @@ def test_what_the_widgets_show(executed):
     graph_of_out = text("seed-08-backward")
     for label in ("out ()", "MeanBackward0", "MulBackward0", "AddBackward0", "AccumulateGrad", "x (2, 2)  [leaf]"):
         assert label in graph_of_out
-    assert "x (2, 2) .grad: computed\n    4.5  4.5\n    4.5  4.5" in graph_of_out
+    assert "x (2, 2) .grad: computed\n    4.5000  4.5000\n    4.5000  4.5000" in graph_of_out
     assert "MulConstantBackward" in text("seed-38-apply")
     assert "ReluBackward0" in text("added-roots") and "MeanBackward0" not in text("added-roots").split("Graph")[1]
     assert "Graph: graph off (--no-graph)" in text("added-no-graph")

@@ -5,7 +5,7 @@ fields are one-line facts, blocks are values shown as grids or summaries (see va
 """
 import numpy as np
 
-from .values import describe_array, format_number
+from .values import describe_array, format_number, format_values
 
 NO_HOOKS = "not recorded (the engine has no node hooks)"
 NO_FLOW = "no backward through this node since a %%grad cell drew it"
@@ -22,7 +22,7 @@ def values_block(values):
             stats.append(f"x∈[{format_number(values['min'])}, {format_number(values['max'])}]")
             stats.append(f"μ={format_number(values['mean'])} σ={format_number(values['std'])}")
         return {"summary": " ".join(stats), "stats": None, "sparkline": "", "slicer": None, "rows": [],
-                "head": [format_number(v) for v in values.get("head", [])]}
+                "head": format_values(values.get("head", []))}
     return describe_array(np.asarray(values))
 
 

@@ -1,19 +1,23 @@
 """A tensor's values as the views show them, computed in Python from a host copy.
 
-Small tensors (up to 2-D, a few hundred elements) become a grid of formatted numbers coloured by
-value (blue negative, white zero, red positive). Larger ones become a one-line summary in the
-manner of lovely-tensors: shape, range, mean, std, NaN/Inf counts and a small histogram, plus the
-leading values. Three and more dimensions are cut into 2-D slices chosen by an index over the
-leading dimensions. Everything returned is plain Python (str, float, int, list, dict).
+Small tensors (up to 2-D, a few hundred elements) become a grid of numbers, each written as
+PyTorch prints it and coloured on a diverging scale (blue negative, white zero, red positive).
+Larger ones become a one-line summary in the manner of lovely-tensors: shape, range, mean, std,
+NaN/Inf counts and a small histogram, plus the leading values. Three and more dimensions are cut
+into 2-D slices chosen by an index over the leading dimensions. Everything returned is plain
+Python (str, float, int, list, dict).
 """
 import math
 
 import numpy as np
 
+from engine import printing
+
 GRID_LIMIT = 400  # a 2-D slice with at most this many elements is shown as a grid
 HEAD = 10  # leading values shown with a summary
 BINS = 16
 STATS_SAMPLE = 2_000_000  # the histogram of a bigger tensor is taken from an even sample
+FORMAT_SAMPLE = 100_000  # above this many elements the notation is chosen from a print's edges
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
@@ -22,21 +26,48 @@ def to_host(tensor):
     tensor = tensor.detach()
     if str(tensor.device) != "cpu":
         tensor = tensor.cpu()
-    return np.asarray(tensor.numpy())
+    try:
+        return np.asarray(tensor.numpy())
+    except TypeError:  # a real PyTorch dtype numpy lacks (bfloat16): its values are exact in float32
+        return np.asarray(tensor.float().numpy())
 
 
-# --- numbers and colours ------------------------------------------------------------------------
+# --- numbers: as PyTorch prints them ----------------------------------------------------------
+def element_formatter(array):
+    """value -> its text as PyTorch prints it among the elements of this whole array.
+
+    PyTorch chooses one notation for a whole tensor from the values its print shows: whole
+    floats as `27.`, fixed `4.5000`, or scientific `1.0240e+02` when magnitudes span a wide
+    range; integers and bools as Python writes them. The engine's printer does exactly that, so
+    its formatter decides here too (user print options included); the common-width padding a
+    printed tensor needs is dropped, as a grid aligns its own cells.
+    """
+    shown = array
+    if array.size > min(printing.PRINT_OPTS.threshold, FORMAT_SAMPLE):
+        shown = printing._shown_values(array)  # what a summarised print shows decides
+    formatter = printing._Formatter(shown, array.dtype.kind == "f")
+    return lambda value: formatter.format(value).strip()
+
+
+def format_values(values):
+    """The texts of a list of numbers, written together as one tensor's elements."""
+    array = np.asarray(values)
+    fmt = element_formatter(array)
+    return [fmt(value) for value in array.tolist()]
+
+
 def format_number(value):
-    if isinstance(value, (bool, np.bool_)):
-        return "True" if value else "False"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    value = float(value)
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value:.4g}"
+    """One number as PyTorch prints a tensor holding only it: 4.5000, 27., 1.0240e+02, 3, True."""
+    return format_values([value])[0]
+
+
+# --- colours: a diverging scale centred at zero -----------------------------------------------
+_POSITIVE = (214, 96, 77)  # ColorBrewer RdBu's mid red and blue: clear, never alarming
+_NEGATIVE = (67, 147, 195)
+_STRONGEST = 0.85  # the largest |value| of a tensor gets this much colour over white
+_CALM = 0.2  # every value of the tensor is the same: a pale tint of its sign, nothing to compare
+_NAN = "#bdbdbd"
+_INF = {True: "#b2182b", False: "#2166ac"}
 
 
 def _mix(rgb, amount):
@@ -45,38 +76,63 @@ def _mix(rgb, amount):
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-_POSITIVE = (178, 24, 43)
-_NEGATIVE = (33, 102, 172)
+def _luminance(hex_colour):
+    """WCAG relative luminance of #rrggbb."""
+    def linear(channel):
+        c = int(channel, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(hex_colour[i:i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def text_colour(background):
+    """Black or white, whichever contrasts more with the background."""
+    light = _luminance(background)
+    return "#000000" if (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) else "#ffffff"
 
 
 def colour(value, scale):
-    """(background, text colour) for a value, on a scale where `scale` is full colour."""
+    """(background, text colour) of a value; |value| == scale is full colour.
+
+    scale 0 (or None) means every value of the tensor is this one: with nothing to compare, a
+    pale tint of its sign.
+    """
     value = float(value)
     if math.isnan(value):
-        return "#bdbdbd", "#000000"
-    if math.isinf(value):
-        return ("#67001f" if value > 0 else "#053061"), "#ffffff"
-    amount = 0.0 if scale == 0 else min(abs(value) / scale, 1.0) * 0.85
-    background = _mix(_POSITIVE if value > 0 else _NEGATIVE, amount)
-    return background, "#ffffff" if amount > 0.55 else "#000000"
+        background = _NAN
+    elif math.isinf(value):
+        background = _INF[value > 0]
+    elif value == 0:
+        background = "#ffffff"
+    else:
+        amount = _CALM if not scale else min(abs(value) / scale, 1.0) * _STRONGEST
+        background = _mix(_POSITIVE if value > 0 else _NEGATIVE, amount)
+    return background, text_colour(background)
 
 
-def _cell(value, scale):
+def colour_scale(stats):
+    """The scale of a tensor for `colour`: its largest finite |value|, or 0 if all are the same."""
+    if stats is None or stats["min"] is None or stats["min"] == stats["max"]:
+        return 0.0
+    return max(abs(stats["min"]), abs(stats["max"]))
+
+
+def _cell(value, fmt, scale):
     background, foreground = colour(value, scale)
-    return {"text": format_number(value), "bg": background, "fg": foreground}
-
-
-def _scale(array):
-    finite = np.abs(array[np.isfinite(array)]) if array.dtype.kind == "f" else np.abs(array)
-    return float(finite.max()) if finite.size else 0.0
+    return {"text": fmt(value), "bg": background, "fg": foreground}
 
 
 # --- grids and summaries ------------------------------------------------------------------------
-def grid(array):
-    """Rows of cells for a 0-, 1- or 2-D array; 0-D and 1-D are one row."""
-    rows = np.atleast_2d(array).astype(np.float64) if array.dtype.kind != "b" else np.atleast_2d(array)
-    scale = _scale(rows.astype(np.float64))
-    return [[_cell(value, scale) for value in row.tolist()] for row in rows]
+def grid(array, fmt=None, scale=None):
+    """Rows of cells for a 0-, 1- or 2-D array; 0-D and 1-D are one row.
+
+    fmt and scale are those of the whole tensor the array is cut from (by default, its own).
+    """
+    fmt = fmt or element_formatter(array)
+    if scale is None:
+        scale = colour_scale(statistics(array)) if array.size else 0.0
+    return [[_cell(value, fmt, scale) for value in row.tolist()] for row in np.atleast_2d(array)]
 
 
 def statistics(array):
@@ -120,11 +176,15 @@ def sparkline(counts):
     return "".join(" " if c == 0 else SPARKS[(c * len(SPARKS) - 1) // top] for c in counts)
 
 
-def summary_line(shape, stats):
-    """`[1000, 1000] n=1000000 x∈[-4.9, 4.8] μ=0.0012 σ=1 ▁▂▅█▅▂▁` with NaN!/Inf! counts."""
+def summary_line(shape, stats, element=format_number):
+    """`[1000, 1000] n=1000000 x∈[-4.9190, 4.7834] μ=0.0012 σ=1.0001 ▁▂▅█▅▂▁` with NaN!/Inf! counts.
+
+    element writes min and max as elements of the tensor; the mean and std (over the finite
+    values, std with n in the denominator) each as PyTorch prints a one-number tensor.
+    """
     parts = [f"[{', '.join(map(str, shape))}]", f"n={stats['numel']}"]
     if stats["min"] is not None:
-        parts.append(f"x∈[{format_number(stats['min'])}, {format_number(stats['max'])}]")
+        parts.append(f"x∈[{element(stats['min'])}, {element(stats['max'])}]")
         parts.append(f"μ={format_number(stats['mean'])}")
         parts.append(f"σ={format_number(stats['std'])}")
     if stats["nan"]:
@@ -142,32 +202,35 @@ def _plane(array, index):
     return array[tuple(index)]
 
 
-def _show(array):
+def _show(array, fmt, scale):
     """The grid, or else the leading values, of an array of at most 2 dimensions."""
     if array.size <= GRID_LIMIT:
-        return {"rows": grid(array), "head": []}
-    return {"rows": [], "head": [format_number(v) for v in array.reshape(-1)[:HEAD].tolist()]}
+        return {"rows": grid(array, fmt, scale), "head": []}
+    return {"rows": [], "head": [fmt(v) for v in array.reshape(-1)[:HEAD].tolist()]}
 
 
 def describe_array(array, index=None):
-    """The values block of a view: summary, grid or leading values, and the slicer if any."""
-    stats = statistics(array) if array.size else None
-    block = {
-        "summary": summary_line(array.shape, stats) if stats else f"[{', '.join(map(str, array.shape))}] empty",
-        "stats": stats,
-        "sparkline": sparkline(stats["histogram"]) if stats else "",
-        "slicer": None,
-        "rows": [],
-        "head": [],
-    }
+    """The values block of a view: summary, grid or leading values, and the slicer if any.
+
+    Numbers and colours are chosen from the whole array, so every slice of it reads alike.
+    """
     if not array.size:
-        return block
+        return {"summary": f"[{', '.join(map(str, array.shape))}] empty", "stats": None, "sparkline": "",
+                "slicer": None, "rows": [], "head": []}
+    stats = statistics(array)
+    fmt = element_formatter(array)
+    block = {
+        "summary": summary_line(array.shape, stats, lambda value: fmt(array.dtype.type(value).item())),
+        "stats": stats,
+        "sparkline": sparkline(stats["histogram"]),
+        "slicer": None,
+    }
     if array.ndim >= 3:
         leading = list(array.shape[:-2])
         index = list(index) if index is not None else [0] * len(leading)
         block["slicer"] = {"dims": leading, "index": index}
-        return {**block, **_show(_plane(array, index))}
-    return {**block, **_show(array)}
+        array = _plane(array, index)
+    return {**block, **_show(array, fmt, colour_scale(stats))}
 
 
 def clamp_index(dims, index):

@@ -120,6 +120,7 @@ def test_tensors_tab_shows_values_and_leaf_flags(page, artifacts):
     assert x_cells[4:7] == ["true", "true", "—"]  # requires_grad, is_leaf, no grad_fn
     out_cells = [td.inner_text() for td in rows["out"].locator(":scope > td").all()]
     assert out_cells[5:7] == ["false", "MeanBackward0"]
+    assert rows["z"].locator(".gm-grid td").all_inner_texts() == ["27."] * 4  # as PyTorch prints z
     box.screenshot(path=str(artifacts / "values.png"))
 
 
@@ -163,10 +164,7 @@ def test_gradients_tab_shows_x_grad(page, artifacts):
     assert show_tab(box, "Gradients").count() == 1
     row = box.locator(".gm-panel table.gm-table tr", has=page.locator("td.gm-name", has_text=re.compile("^x$")))
     cells = row.locator(".gm-grid td").all_inner_texts()
-    assert len(cells) == 4
-    # The grid shows the value compactly (4.5); the seed's print shows PyTorch's 4.5000.
-    assert all(float(text) == 4.5 for text in cells), cells
-    assert all(text in ("4.5000", "4.5") for text in cells), cells
+    assert cells == ["4.5000"] * 4  # as the seed's print(x.grad) shows it
     box.screenshot(path=str(artifacts / "gradients.png"))
 
 

@@ -38,7 +38,7 @@ def test_the_backward_cell_text(grad):
     text = bundle_of(grad("out.backward()"))["text/plain"]
     assert "Tensors" in text and "Graph" in text and "Gradients" in text
     assert "└── MeanBackward0" in text and "AccumulateGrad" in text and "x (2, 2)  [leaf]" in text
-    assert "x (2, 2) .grad: computed\n    4.5  4.5\n    4.5  4.5" in text
+    assert "x (2, 2) .grad: computed\n    4.5000  4.5000\n    4.5000  4.5000" in text
 
 
 def test_the_html_inlines_the_svg_and_the_tables(grad):
@@ -46,7 +46,7 @@ def test_the_html_inlines_the_svg_and_the_tables(grad):
     html = bundle_of(grad("out.backward()"))["text/html"]
     assert "<svg" in html and "MeanBackward0" in html
     assert 'data-node="n0"' in html or 'id="n0"' in html
-    assert "<table" in html and ">4.5</td>" in html
+    assert "<table" in html and ">4.5000</td>" in html
     assert "download DOT" in html and "data:text/vnd.graphviz" in html
     assert "not computed yet" not in html
 

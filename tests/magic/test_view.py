@@ -42,7 +42,7 @@ def test_the_backward_cell_shows_the_whole_computation(grad):
     assert [rows[n]["is_leaf"] for n in rows] == [True, False, False, False]
     assert [rows[n]["grad_fn"] for n in rows] == [None, "AddBackward0", "MulBackward0", "MeanBackward0"]
     assert rows["out"]["shape"] == [] and rows["x"]["shape"] == [2, 2]
-    assert values(rows["z"]["values"]) == [["27", "27"], ["27", "27"]]
+    assert values(rows["z"]["values"]) == [["27.", "27."], ["27.", "27."]]
 
     path = path_from_root(view.graph)
     assert [n["kind"] for n in path] == ["output", "function", "function", "function", "function", "accumulate", "leaf"]
@@ -51,7 +51,7 @@ def test_the_backward_cell_shows_the_whole_computation(grad):
 
     x_grad = view.gradient("x")
     assert x_grad["computed"] and x_grad["status"] == "computed"
-    assert values(x_grad["values"]) == [["4.5", "4.5"], ["4.5", "4.5"]]
+    assert values(x_grad["values"]) == [["4.5000", "4.5000"], ["4.5000", "4.5000"]]
     assert x_grad["values"]["stats"]["min"] == x_grad["values"]["stats"]["max"] == 4.5
 
 
@@ -62,8 +62,8 @@ def test_graph_nodes_record_the_gradient_that_flowed(grad):
     mean = next(n for n in view.graph["nodes"] if n["label"] == "MeanBackward0")
     detail = view.node_detail(mean["id"])
     blocks = {b["label"]: b["values"] for b in detail["blocks"]}
-    assert values(blocks["gradient in #0"]) == [["1"]]
-    assert values(blocks["gradient out to input 0"]) == [["0.25", "0.25"], ["0.25", "0.25"]]
+    assert values(blocks["gradient in #0"]) == [["1."]]
+    assert values(blocks["gradient out to input 0"]) == [["0.2500", "0.2500"], ["0.2500", "0.2500"]]
     fields = dict(detail["fields"])
     assert fields["inputs (next_functions)"] == "MulBackward0"
     assert fields["backward calls seen"] == "1"
@@ -78,7 +78,7 @@ def test_a_leaf_before_backward_is_not_computed_yet(grad):
 def test_retained_non_leaf_gradients_are_shown(grad):
     assert grad("x = torch.ones(3, requires_grad=True)\ny = x * 2\ny.retain_grad()\ny.sum().backward()").success
     row = grad_magic.last_view().gradient("y")
-    assert row["of"] == "retained non-leaf" and values(row["values"]) == [["1", "1", "1"]]
+    assert row["of"] == "retained non-leaf" and values(row["values"]) == [["1.", "1.", "1."]]
 
 
 def test_roots_default_to_graphs_no_other_contains(grad):
@@ -117,7 +117,7 @@ def test_the_widget_mirrors_the_view_and_answers_clicks(grad):
     widget.selected = leaf["id"]
     assert widget.detail["title"] == leaf["label"]
     blocks = {b["label"]: b["values"] for b in widget.detail["blocks"]}
-    assert values(blocks["grad"]) == [["4.5", "4.5"], ["4.5", "4.5"]]
+    assert values(blocks["grad"]) == [["4.5000", "4.5000"], ["4.5000", "4.5000"]]
     widget.selected = "no-such-node"
     assert widget.detail == {}
 
@@ -127,10 +127,10 @@ def test_tensors_of_three_dimensions_are_sliced(grad):
     view = grad_magic.last_view()
     block = view.tensor("t")["values"]
     assert block["slicer"] == {"dims": [2], "index": [0]}
-    assert values(block)[0] == ["0", "1", "2", "3"]
+    assert values(block)[0] == ["0.", "1.", "2.", "3."]
     view.widget.slice_request = {"section": "tensors", "row": 0, "index": [1]}
     block = view.widget.tensors[0]["values"]
-    assert block["slicer"]["index"] == [1] and values(block)[0] == ["12", "13", "14", "15"]
+    assert block["slicer"]["index"] == [1] and values(block)[0] == ["12.", "13.", "14.", "15."]
     view.widget.slice_request = {"section": "tensors", "row": 0, "index": [99]}  # clamped
     assert view.widget.tensors[0]["values"]["slicer"]["index"] == [1]
 

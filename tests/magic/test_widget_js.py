@@ -38,7 +38,7 @@ def test_the_widget_draws_every_section_and_reports_clicks(grad, tmp_path):
     assert drawn["title"] == widget.title
     assert "MeanBackward0" in drawn["panels"]["Tensors"] and "requires_grad" in drawn["panels"]["Tensors"]
     assert "download DOT" in drawn["panels"]["Graph"] and "Click a node" in drawn["panels"]["Graph"]
-    assert "1.5 1.5 1.5 1.5" in drawn["panels"]["Gradients"]  # d mean((x+2)^2)/dx at 1
+    assert "1.5000 1.5000 1.5000 1.5000" in drawn["panels"]["Gradients"]  # d mean((x+2)^2)/dx at 1
     assert drawn["nodes"] == len(grad_magic.last_view().graph["nodes"]) and drawn["selected_class"]
     assert sets["selected"] == "n0"
     assert "picked <i>" in drawn["detail"] and "<b>x</b>" in drawn["detail"]  # shown as text
@@ -50,7 +50,7 @@ def test_the_slicer_asks_python_for_another_slice(grad, tmp_path):
     sets = dict(run_widget_js(widget, tmp_path)["sets"])
     assert sets["slice_request"] == {"section": "tensors", "row": 0, "index": [1]}
     widget.slice_request = sets["slice_request"]
-    assert [[c["text"] for c in row] for row in widget.tensors[0]["values"]["rows"]] == [["4", "5"], ["6", "7"]]
+    assert [[c["text"] for c in row] for row in widget.tensors[0]["values"]["rows"]] == [["4.", "5."], ["6.", "7."]]
 
 
 def test_the_svg_is_stripped_of_scripts_and_handlers(grad, tmp_path):
