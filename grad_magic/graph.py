@@ -22,6 +22,8 @@ from typing import Any, Iterable, Mapping
 import graphviz
 import numpy as np
 
+from . import function_ctx
+
 KINDS = ("output", "function", "accumulate", "leaf")
 
 # How each kind looks, shared by the Graphviz and the built-in renderer (see Graph.to_dot).
@@ -481,9 +483,12 @@ class _Builder:
         if self.raw.kinds[i] == "accumulate":
             detail["variable"] = self._tensor_name(fn.variable)
         saved = {}
-        for attr in dir(fn):
-            if attr.startswith("_saved_"):
-                saved[attr[len("_saved_"):]] = self._saved_value(fn, attr)
+        if function_ctx.is_ctx(fn):  # a custom Function: what forward put on ctx, not the engine's fields
+            detail["ctx"] = function_ctx.read(fn, self._describe_saved)
+        else:
+            for attr in dir(fn):
+                if attr.startswith("_saved_"):
+                    saved[attr[len("_saved_"):]] = self._saved_value(fn, attr)
         detail["saved"] = saved
         return detail
 
@@ -499,6 +504,9 @@ class _Builder:
             value = getattr(fn, attr)
         except RuntimeError as error:  # freed by backward() without retain_graph
             return {"freed": str(error).split(".")[0]}
+        return self._describe_saved(value)
+
+    def _describe_saved(self, value):
         if _is_tensor(value):
             if id(value) in self.names and value.grad_fn is not None:
                 self.tensors.append((self.names[id(value)], value))  # a named tensor, found

@@ -5,6 +5,7 @@ fields are one-line facts, blocks are values shown as grids or summaries (see va
 """
 import numpy as np
 
+from .ctx import ctx_entries
 from .values import describe_array, format_number, format_values
 
 NO_HOOKS = "not recorded (the engine has no node hooks)"
@@ -100,6 +101,8 @@ def _function_detail(node, flow, hooks):
         field, block = _saved_entry(name, saved)
         fields += [field] if field else []
         blocks += [block] if block else []
+    ctx_fields, ctx_blocks = ctx_entries(d.get("ctx"))
+    fields, blocks = fields + ctx_fields, blocks + ctx_blocks
     if node["kind"] == "function":
         flow_fields, flow_blocks_ = _flow_blocks(flow, hooks)
         fields += flow_fields

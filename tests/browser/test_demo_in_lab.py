@@ -178,6 +178,9 @@ def test_custom_function_node(page, artifacts):
     detail = after.locator(".gm-detail")
     detail.wait_for(timeout=10_000)
     labels = detail.locator(".gm-label").all_inner_texts()
+    fields = dict(zip(detail.locator("th").all_inner_texts(), detail.locator("td").all_inner_texts()))
+    assert fields.get("ctx.constant") == "5", fields  # what forward kept on ctx for backward
+    assert not [label for label in fields if label.startswith("saved ")], fields
     assert any(label.startswith("gradient in") for label in labels), labels
     assert any(label.startswith("gradient out") for label in labels), labels
     after.screenshot(path=str(artifacts / "custom-function.png"))
