@@ -2,16 +2,17 @@
 
 Nodes are drawn in the colours of `Graph.to_dot` (boxes for functions, ellipses for tensors),
 edges as smooth curves through the layout's points with a drawn arrowhead (no <marker> ids that
-could clash between several drawings on one page), and a legend below. Every node's <g> carries
-id="n3" and data-node="n3" so a front end can make it clickable. All text is escaped.
+could clash between several drawings on one page). Every node's <g> carries id="n3" and
+data-node="n3" so a front end can make it clickable. All text is escaped. The legend is the
+views' (as for Graphviz's drawing), so the drawing has none of its own.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from .graph import GRAD_COLOUR, KIND_STYLE, LEGEND, Node
-from .layout import CHAR_WIDTH, FONT_SIZE, MARGIN, Box, Placement, text_width
+from .graph import GRAD_COLOUR, KIND_STYLE, Node
+from .layout import FONT_SIZE, Box, Placement
 
 FONT_FAMILY = "ui-monospace, SFMono-Regular, Menlo, Consolas, DejaVu Sans Mono, monospace"
 EDGE_COLOUR = "#555555"
@@ -20,18 +21,15 @@ ARROW_HALF_WIDTH = 3.5
 GRAD_FONT_SIZE = 10
 GRAD_CHAR_WIDTH = 6.0  # a monospace character at GRAD_FONT_SIZE
 GRAD_LINE = 13         # a gradient label's height; parallel edges' labels (y * y) stack
-LEGEND_HEIGHT = 22
-SWATCH = 14
 
 
 def draw(graph, placement: Placement, grads=None) -> str:
     """The drawing; with `grads` (a GradLabels), each gradient written beside its edge or node."""
     labels = _grad_labels(graph, placement, grads) if grads else []
-    legend, legend_width = _legend(placement.height)
     # Labels may reach past the layout's left edge: the view box grows to the left to show them.
     left = min([0.0] + [x - 4 for x, _, _ in labels])
-    right = max([placement.width, legend_width + 2 * MARGIN] + [x + _label_width(text) for x, _, text in labels])
-    width, height = right - left, placement.height + LEGEND_HEIGHT + MARGIN
+    right = max([placement.width] + [x + _label_width(text) for x, _, text in labels])
+    width, height = right - left, placement.height
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="grad-graph" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="{left:.1f} 0 {width:.1f} {height:.1f}" font-family="{escape(FONT_FAMILY)}" font-size="{FONT_SIZE}">'
@@ -42,7 +40,6 @@ def draw(graph, placement: Placement, grads=None) -> str:
         parts.append(_node(node, placement.boxes[node.id]))
     if labels:
         parts.append('<g class="grads">' + "".join(_grad_text(*label) for label in labels) + "</g>")
-    parts.append(legend)
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -63,9 +60,9 @@ def _node(node: Node, box: Box) -> str:
             f"<title>{label}</title>{shape}{_text(box.x, box.y, node.label)}</g>")
 
 
-def _text(x: float, y: float, text: str, anchor: str = "middle") -> str:
+def _text(x: float, y: float, text: str) -> str:
     # dy centres the text on y without relying on dominant-baseline support.
-    return f'<text x="{x:.1f}" y="{y:.1f}" dy="0.35em" text-anchor="{anchor}" fill="#111111">{escape(text)}</text>'
+    return f'<text x="{x:.1f}" y="{y:.1f}" dy="0.35em" text-anchor="middle" fill="#111111">{escape(text)}</text>'
 
 
 def _edge(edge, route: list[tuple[float, float]], edge_id: str) -> str:
@@ -84,25 +81,6 @@ def _edge(edge, route: list[tuple[float, float]], edge_id: str) -> str:
             f'data-to="{escape(edge.target)}" data-slot="{edge.slot}">'
             f'<path d="{" ".join(path)}" fill="none" stroke="{EDGE_COLOUR}" stroke-width="1.2"/>'
             f'<polygon points="{arrow}" fill="{EDGE_COLOUR}"/></g>')
-
-
-def _legend(top: float) -> tuple[str, float]:
-    """One row of swatches under the drawing; returns the SVG and its width."""
-    y = top + LEGEND_HEIGHT / 2
-    x = MARGIN
-    parts = ['<g class="legend">']
-    for kind, text in LEGEND:
-        style = KIND_STYLE[kind]
-        paint = f'fill="{style["fill"]}" stroke="{style["stroke"]}"'
-        if style["shape"] == "ellipse":
-            parts.append(f'<ellipse cx="{x + SWATCH / 2:.1f}" cy="{y:.1f}" rx="{SWATCH / 2}" ry="{SWATCH / 3:.1f}" {paint}/>')
-        else:
-            parts.append(f'<rect x="{x:.1f}" y="{y - SWATCH / 3:.1f}" width="{SWATCH}" height="{2 * SWATCH / 3:.1f}" '
-                         f'rx="2" {paint}/>')
-        parts.append(_text(x + SWATCH + 4, y, text, anchor="start"))
-        x += SWATCH + 4 + text_width(text) + 2 * CHAR_WIDTH
-    parts.append("</g>")
-    return "".join(parts), x - MARGIN
 
 
 # --- gradients written on the drawing ----------------------------------------------------------
