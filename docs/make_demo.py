@@ -289,9 +289,10 @@ print("b:"+str(b))
     md("""
 **What the widget adds: the custom Function's node.** In the *Graph* tab above, `b` comes from a
 node named `MulConstantBackward`, the class name plus `Backward`, as PyTorch names it, between `b`
-and `a`'s `AccumulateGrad`. After `b.backward(...)` in the next cell, clicking that node in the
-next widget shows the gradient that went in (all ones) and the one that came out of the custom
-`backward`.
+and `a`'s `AccumulateGrad`. Clicking it shows what `forward` kept on `ctx` for `backward`
+(`ctx.constant: 5`, and `ctx.saved_tensors`). After `b.backward(...)` in the next cell, clicking
+that node in the next widget shows the gradient that went in (all ones) and the one that came out
+of the custom `backward`.
 """, "md-custom-node"),
     grad("b.backward(torch.ones_like(a))", "seed-39-backward"),
     grad("a.grad", "seed-40-a-grad"),
@@ -339,6 +340,19 @@ inp = torch.rand(2, 3, requires_grad=True)
 hidden = (inp * 2).relu()
 loss = (hidden ** 2).mean()
 """, "added-roots", options="--roots hidden"),
+    md("""
+### `--renderer`: the layout
+
+The graph is laid out by Graphviz's `dot` where it is installed and by a built-in layout where it
+is not, so a plain `pip install` draws it too. `--renderer builtin` or `--renderer graphviz`
+chooses one. Here the built-in layout; the gradient `2w` shows the colour scale of values:
+blue below zero, white at zero, red above, deeper the larger.
+""", "md-renderer"),
+    grad("""
+w = torch.tensor([1.0, -2.0, 0.0, 3.0], requires_grad=True)
+loss = (w ** 2).sum()
+loss.backward()
+""", "added-renderer", options="--renderer builtin"),
     md("""
 ### `--no-graph`: tensors and gradients only
 

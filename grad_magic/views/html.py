@@ -1,10 +1,12 @@
 """A CellView as static HTML, for front ends without live widgets (nbconvert, notebook viewers).
 
-The same three sections as the widget, with the graph's SVG inlined and each node's details
-listed below it. Every name, label and value goes through `escape`; the SVG comes from
-grad_magic.graph, which escapes its own text. Styles are inline, so they survive sanitisers
-that drop <style> elements.
+The same three sections as the widget, with the graph's drawing and each node's details listed
+below it. Every name, label and value goes through `escape`; the SVG comes from grad_magic.graph,
+which escapes its own text. What must survive sanitisers does: styles are inline (<style> is
+dropped), and the drawing is an <img> of the SVG (inline <svg> is dropped, its text left behind
+as a run of words, by JupyterLab in an untrusted notebook and by GitHub).
 """
+import base64
 from html import escape
 from urllib.parse import quote
 
@@ -13,6 +15,8 @@ from ..graph import KIND_STYLE, LEGEND
 _TABLE = 'style="border-collapse:collapse;font-size:12px;margin:2px 0"'
 _CELL = "padding:1px 6px;border:1px solid #ddd;text-align:left;vertical-align:top"
 _MONO = "font-family:ui-monospace,Menlo,Consolas,monospace"
+_BUTTON = ("display:inline-block;margin:4px 0;padding:1px 10px;border:1px solid #1565c0;border-radius:4px;"
+           "color:#1565c0;background:#f5f9ff;text-decoration:none;font-size:12px")
 
 
 def _e(value):
@@ -21,6 +25,10 @@ def _e(value):
 
 def _shape(shape):
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _nowrap(text):
+    return f'<span style="white-space:nowrap">{_e(text)}</span>'
 
 
 def values_html(block):
@@ -58,7 +66,7 @@ def _tensors(view):
         return "<p>No tensor was bound or changed by this cell.</p>"
     header = _header(["name", "shape", "dtype", "device", "requires_grad", "is_leaf", "grad_fn", "values"])
     rows = "".join(
-        _row([f"<strong>{_e(r['name'])}</strong>", _e(_shape(r["shape"])), _e(r["dtype"]), _e(r["device"]),
+        _row([f"<strong>{_e(r['name'])}</strong>", _nowrap(_shape(r["shape"])), _e(r["dtype"]), _e(r["device"]),
               _e(r["requires_grad"]), _e(r["is_leaf"]), _e(r["grad_fn"] or "—"), values_html(r["values"])])
         for r in view.tensors
     )
@@ -85,21 +93,33 @@ def _node_details(view):
     return f'<details><summary>Node details</summary><ul style="font-size:12px">{"".join(items)}</ul></details>'
 
 
+def graph_image(svg):
+    """The drawing as an image: an <img> of the SVG as a data: URI, which sanitisers keep."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img src="data:image/svg+xml;base64,{data}" alt="backward graph" style="max-width:none">'
+
+
+def _dot_source(dot):
+    """The DOT source to copy, and a download link where the page keeps data: links."""
+    link = "data:text/vnd.graphviz;charset=utf-8," + quote(dot)
+    return (f'<details><summary>Graphviz DOT source</summary>'
+            f'<a download="graph.dot" href="{_e(link)}" style="{_BUTTON}">download graph.dot</a>'
+            f'<pre style="{_MONO};font-size:11px;max-height:200px;overflow:auto">{_e(dot)}</pre></details>')
+
+
 def _graph(view):
     if view.graph is None:
         return f"<p>{_e(view.note)}</p>"
-    dot_link = "data:text/vnd.graphviz;charset=utf-8," + quote(view.graph["dot"])
     note = f"<p>{_e(view.note)}</p>" if view.note else ""
-    return (f'<div class="grad-svg" style="overflow:auto;max-height:600px">{view.graph["svg"]}</div>'
-            f'{legend_html()}{note}<a download="graph.dot" href="{_e(dot_link)}">download DOT</a>'
-            f"{_node_details(view)}")
+    return (f'<div class="grad-svg" style="overflow:auto;max-height:600px">{graph_image(view.graph["svg"])}</div>'
+            f'{legend_html()}{note}{_dot_source(view.graph["dot"])}{_node_details(view)}')
 
 
 def _gradients(view):
     if not view.gradients:
         return "<p>No leaf requires grad.</p>"
     rows = "".join(
-        _row([f"<strong>{_e(r['name'])}</strong>", _e(_shape(r["shape"])), _e(r["of"]),
+        _row([f"<strong>{_e(r['name'])}</strong>", _nowrap(_shape(r["shape"])), _e(r["of"]),
               values_html(r["values"]) if r["computed"] else f"<i>{_e(r['status'])}</i>"])
         for r in view.gradients
     )

@@ -15,6 +15,7 @@ function h(tag, attrs = {}, ...children) {
 }
 
 const shape = (dims) => "(" + dims.join(", ") + (dims.length === 1 ? ",)" : ")");
+const pyBool = (flag) => (flag ? "True" : "False"); // Python's spelling, as in requires_grad=True
 
 // --- values: a grid of coloured cells, or a summary line with leading values ------------------
 function valuesView(block, onSlice) {
@@ -60,9 +61,9 @@ function tensorsView(model) {
   for (const name of ["name", "shape", "dtype", "device", "requires_grad", "is_leaf", "grad_fn", "values"]) head.append(h("th", { text: name }));
   table.append(head);
   rows.forEach((r, i) => {
-    const cells = [r.name, shape(r.shape), r.dtype, r.device, String(r.requires_grad), String(r.is_leaf), r.grad_fn || "—"];
+    const cells = [r.name, shape(r.shape), r.dtype, r.device, pyBool(r.requires_grad), pyBool(r.is_leaf), r.grad_fn || "—"];
     const tr = h("tr");
-    cells.forEach((text, k) => tr.append(h("td", { text, class: k === 0 ? "gm-name" : "" })));
+    cells.forEach((text, k) => tr.append(h("td", { text, class: ["gm-name", "gm-shape"][k] || "" })));
     tr.append(h("td", {}, valuesView(r.values, (index) => requestSlice(model, "tensors", i, index))));
     table.append(tr);
   });
@@ -80,7 +81,7 @@ function gradientsView(model) {
     const grad = r.computed
       ? valuesView(r.values, (index) => requestSlice(model, "gradients", i, index))
       : h("i", { class: "gm-muted", text: r.status });
-    table.append(h("tr", {}, h("td", { class: "gm-name", text: r.name }), h("td", { text: shape(r.shape) }), h("td", { text: r.of }), h("td", {}, grad)));
+    table.append(h("tr", {}, h("td", { class: "gm-name", text: r.name }), h("td", { class: "gm-shape", text: shape(r.shape) }), h("td", { text: r.of }), h("td", {}, grad)));
   });
   return table;
 }
@@ -130,18 +131,39 @@ function graphView(model, state) {
     model.set("selected", id);
     model.save_changes();
   });
-  const legend = h("div", { class: "gm-legend" });
-  for (const item of model.get("legend")) {
-    legend.append(h("span", { class: "gm-swatch", style: { background: item.fill, borderColor: item.stroke } }), h("span", { text: item.text }));
-  }
-  const blob = new Blob([model.get("dot")], { type: "text/vnd.graphviz" });
-  state.dotUrl && URL.revokeObjectURL(state.dotUrl);
-  state.dotUrl = URL.createObjectURL(blob);
-  const link = h("a", { href: state.dotUrl, download: "graph.dot", text: "download DOT" });
+  // A bar (legend, tools) above the drawing, and the side (steps, details) right beside the drawing.
+  const bar = h("div", { class: "gm-bar" }, legendView(model.get("legend")), fitToggle(drawing, state),
+    gradsToggle(model, state, drawing), downloadLink(model.get("dot"), state));
   state.detail = h("div", {}, detailView(model.get("detail")));
   const side = h("div", { class: "gm-side" }, stepsView(model, state, drawing), state.detail);
-  const tools = h("div", { class: "gm-tools" }, gradsToggle(model, state, drawing), link);
-  return h("div", { class: "gm-graph" }, h("div", {}, drawing, legend, note ? h("p", { class: "gm-muted", text: note }) : null, tools), side);
+  const noteView = note ? h("p", { class: "gm-muted", text: note }) : null;
+  return h("div", { class: "gm-graph" }, bar, h("div", { class: "gm-row" }, drawing, side), noteView);
+}
+
+function legendView(items) {
+  const legend = h("div", { class: "gm-legend" });
+  for (const item of items) {
+    legend.append(h("span", { class: "gm-swatch", style: { background: item.fill, borderColor: item.stroke } }), h("span", { text: item.text }));
+  }
+  return legend;
+}
+
+// The whole graph scaled down to the box (the default), or at its own size with scroll bars.
+function fitToggle(drawing, state) {
+  const button = h("button", { type: "button", class: "gm-button gm-fit-toggle" });
+  const show = () => {
+    drawing.classList.toggle("gm-fit", state.fit !== false);
+    button.textContent = state.fit !== false ? "actual size" : "fit to view";
+  };
+  button.addEventListener("click", () => { state.fit = state.fit === false; show(); });
+  show();
+  return button;
+}
+
+function downloadLink(dot, state) {
+  state.dotUrl && URL.revokeObjectURL(state.dotUrl);
+  state.dotUrl = URL.createObjectURL(new Blob([dot], { type: "text/vnd.graphviz" }));
+  return h("a", { class: "gm-button", href: state.dotUrl, download: "graph.dot", text: "download DOT" });
 }
 
 // --- gradients on the edges, and backward step by step -------------------------------------------

@@ -153,12 +153,18 @@ def artifacts():
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    """A JupyterLab serving a copy of demo.ipynb: yields its base URL (http://127.0.0.1:PORT)."""
-    base = tmp_path_factory.mktemp("lab")
-    served = base / "notebooks"
-    served.mkdir()
+def lab_folder(tmp_path_factory):
+    """The folder JupyterLab serves, holding a copy of demo.ipynb; tests may add notebooks."""
+    served = tmp_path_factory.mktemp("notebooks")
     shutil.copy(ROOT / "demo.ipynb", served / "demo.ipynb")
+    return served
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory, lab_folder):
+    """A JupyterLab serving lab_folder: yields its base URL (http://127.0.0.1:PORT)."""
+    base = tmp_path_factory.mktemp("lab")
+    served = lab_folder
     port = free_port()
     log = base / "jupyterlab.log"
     process = start_server([sys.executable, "-m", "jupyterlab", *server_args(port, served)],

@@ -117,9 +117,9 @@ def test_tensors_tab_shows_values_and_leaf_flags(page, artifacts):
     rows = {r.locator("td").first.inner_text(): r for r in table.locator(":scope > tbody > tr, :scope > tr").all()[1:]}
     assert set(rows) >= {"x", "y", "z", "out"}
     x_cells = [td.inner_text() for td in rows["x"].locator(":scope > td").all()]
-    assert x_cells[4:7] == ["true", "true", "—"]  # requires_grad, is_leaf, no grad_fn
+    assert x_cells[4:7] == ["True", "True", "—"]  # requires_grad, is_leaf, no grad_fn: as Python writes them
     out_cells = [td.inner_text() for td in rows["out"].locator(":scope > td").all()]
-    assert out_cells[5:7] == ["false", "MeanBackward0"]
+    assert out_cells[5:7] == ["False", "MeanBackward0"]
     assert rows["z"].locator(".gm-grid td").all_inner_texts() == ["27."] * 4  # as PyTorch prints z
     box.screenshot(path=str(artifacts / "values.png"))
 
@@ -150,13 +150,60 @@ def test_clicking_a_node_shows_its_details(page, artifacts):
     box.screenshot(path=str(artifacts / "graph-selected.png"))
 
 
-def test_long_chain_is_drawn_node_by_node(page, artifacts):
+INSIDE = """([drawing, nodes]) => {
+    const frame = drawing.getBoundingClientRect();
+    return nodes.every((node) => {
+        const r = node.getBoundingClientRect();
+        return r.top >= frame.top - 1 && r.bottom <= frame.bottom + 1 && r.left >= frame.left - 1 && r.right <= frame.right + 1;
+    });
+}"""
+
+
+def test_long_chain_is_drawn_node_by_node_and_fits(page, artifacts):
     box = widget(page, "seed-10-loop")  # y = x * 2, then y = y * 2 until its norm passes 1000
     show_tab(box, "Graph")
     labels = node_labels(box)
     assert sum(label == "MulBackward0" for label in labels) >= 9, labels
     assert "AccumulateGrad" in labels
+    drawing, nodes = box.locator(".gm-svg"), box.locator(".gm-svg svg g.node")
+    assert page.evaluate(INSIDE, [drawing.element_handle(), nodes.element_handles()])  # all of it, no cut
     box.screenshot(path=str(artifacts / "graph-chain.png"))
+    toggle = box.locator("button.gm-fit-toggle")
+    toggle.click()  # actual size: as tall as it is, with a scroll bar in the drawing's box
+    assert toggle.inner_text() == "fit to view"
+    assert drawing.evaluate("(el) => el.scrollHeight > el.clientHeight")
+    box.screenshot(path=str(artifacts / "graph-chain-actual-size.png"))
+    toggle.click()
+
+
+def test_one_legend_and_a_download_button(page, artifacts):
+    box = widget(page, "added-renderer")  # --renderer builtin, which drew a legend of its own
+    show_tab(box, "Graph")
+    assert box.locator(".gm-legend").count() == 1
+    drawn = box.locator(".gm-svg svg text").evaluate_all("(texts) => texts.map((t) => t.textContent)")
+    assert drawn and "leaf tensor" not in drawn  # SVG text has no innerText
+    link = box.locator("a.gm-button", has_text="download DOT")
+    assert link.get_attribute("download") == "graph.dot" and link.get_attribute("href").startswith("blob:")
+    assert link.evaluate("(el) => getComputedStyle(el).borderTopStyle") == "solid"
+    box.screenshot(path=str(artifacts / "graph-builtin.png"))
+    show_tab(box, "Gradients")
+    assert box.locator(".gm-grid td").all_inner_texts() == ["2.", "-4.", "0.", "6."]
+    box.screenshot(path=str(artifacts / "gradients-colours.png"))
+
+
+ONE_LINE = """(cells) => cells.every((cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return range.getClientRects().length === 1;
+})"""
+
+
+def test_shapes_stay_on_one_line(page):
+    box = widget(page, "added-no-graph")  # big: (100, 100), beside a wide summary
+    show_tab(box, "Tensors")
+    shapes = box.locator(".gm-shape")
+    assert "(100, 100)" in shapes.all_inner_texts()
+    assert page.evaluate(ONE_LINE, shapes.element_handles())
 
 
 def test_gradients_tab_shows_x_grad(page, artifacts):

@@ -39,6 +39,10 @@ def test_the_widget_draws_every_section_and_reports_clicks(grad, tmp_path):
     assert "MeanBackward0" in drawn["panels"]["Tensors"] and "requires_grad" in drawn["panels"]["Tensors"]
     assert "download DOT" in drawn["panels"]["Graph"] and "Click a node" in drawn["panels"]["Graph"]
     assert "1.5000 1.5000 1.5000 1.5000" in drawn["panels"]["Gradients"]  # d mean((x+2)^2)/dx at 1
+    assert " x (2, 2) torch.float32 cpu True True " in drawn["panels"]["Tensors"]  # Python's True
+    assert "true" not in drawn["panels"]["Tensors"] and "false" not in drawn["panels"]["Tensors"]
+    assert drawn["download"] == {"name": "graph.dot", "href": "blob:dot", "button": True}
+    assert drawn["fit"] == [True, False]  # the whole graph at first; the button shows it full size
     assert drawn["nodes"] == len(grad_magic.last_view().graph["nodes"]) and drawn["selected_class"]
     assert sets["selected"] == "n0"
     assert "picked <i>" in drawn["detail"] and "<b>x</b>" in drawn["detail"]  # shown as text

@@ -134,6 +134,13 @@ state.detail = { id: "n0", title: "picked <i>", kind: "function", fields: [["nam
 for (const handler of handlers["change:detail"] || []) handler();
 drawn.detail = panel.textContent;
 
+const link = panel.querySelectorAll("a")[0]; // the DOT download, then the fit toggle, clicked
+drawn.download = { name: link.getAttribute("download"), href: link.getAttribute("href"), button: link.classList.contains("gm-button") };
+const drawing = panel.querySelectorAll(".gm-svg")[0];
+drawn.fit = [drawing.classList.contains("gm-fit")];
+panel.querySelectorAll(".gm-fit-toggle")[0].click();
+drawn.fit.push(drawing.classList.contains("gm-fit"));
+
 // Backward step by step: "next" once, then gradients on the edges.
 const next = panel.querySelectorAll(".gm-next")[0];
 if (next) {
