@@ -17,6 +17,7 @@ class PreparedCell:
     source: str  # the body as Python, after IPython's input transformers
     filename: str  # the name tracebacks show (IPython's "Cell In[n]")
     statements: object  # the compiled code of all but a final expression
+    body: list  # those statements as AST (grad_magic.substitute compiles them in pieces)
     last_expression: object  # the compiled final expression, or None
     quiet: bool  # the cell ends with ';'
 
@@ -44,6 +45,7 @@ def prepare(shell, body, first_line=2):
         source=source,
         filename=filename,
         statements=shell.compile(tree, filename, "exec"),
+        body=tree.body,
         last_expression=None if last is None else shell.compile(last, filename, "eval"),
         quiet=DisplayHook.semicolon_at_end_of_expression(body),
     )
