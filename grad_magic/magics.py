@@ -4,15 +4,33 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from . import cell as grad_cell
+from .engines import ENGINES
 from .settings import RENDERERS, Settings, describe
 
+CELL_ONLY = ("roots", "engine", "compare", "interact")  # options that make sense for one cell only
 
-def _root_names(text):
+
+def _names(option, text, example):
     names = [name.strip() for name in text.split(",") if name.strip()]
     bad = [name for name in names if not name.isidentifier()]
     if bad or not names:
-        raise UsageError(f"--roots takes names separated by commas, like --roots loss,y (got {text!r})")
+        raise UsageError(f"--{option} takes names separated by commas, like --{option} {example} (got {text!r})")
     return names
+
+
+def _root_names(text):
+    return _names("roots", text, "loss,y")
+
+
+def _cell_options(args):
+    """The cell-only options, checked against each other: (engine, compare, interact names)."""
+    if args.engine == "torch" and args.compare == "torch":
+        raise UsageError("--compare torch compares our engine's run with PyTorch's; with --engine torch "
+                         "the cell already runs on PyTorch")
+    interact = _names("interact", args.interact, "x,w") if args.interact is not None else None
+    if interact and args.quiet:
+        raise UsageError("--interact shows sliders in the widget, which --quiet leaves out")
+    return args.engine, args.compare, interact
 
 
 def _with_options(settings, args):
@@ -41,6 +59,10 @@ class GradMagics(Magics):
               "tensors whose graphs are not part of another's")
     @argument("--max-nodes", type=int, metavar="N", help="collapse graphs larger than N nodes (default 300)")
     @argument("--renderer", choices=RENDERERS, help="graph layout: graphviz's dot, the builtin one, or auto")
+    @argument("--engine", choices=ENGINES, help="(cell) run on grad_magic's engine (default) or a real PyTorch")
+    @argument("--compare", choices=("torch",), help="(cell) run the cell on PyTorch as well and list what differs")
+    @argument("--interact", metavar="X,W", help="(cell) sliders for these small leaf tensors or numbers; "
+              "moving one re-runs the cell with the new value")
     @argument("--reset", action="store_true", help="(line) back to the default settings")
     @line_cell_magic
     def grad(self, line="", cell=None):
@@ -54,6 +76,16 @@ class GradMagics(Magics):
         (a real PyTorch, or unbound); only when it was unbound and the cell ran `import torch`
         itself does it stay the engine, so plain cells can go on with the engine's tensors.
 
+        A cell whose backward fails (a second backward, a tensor that needs no grad, a saved
+        tensor changed in place) still shows the widget, which says in plain words what happened
+        and which tensor and node it was about; the cell fails with the real exception.
+
+        %%grad --engine torch  runs the cell on a real PyTorch (`torch` is PyTorch in the cell).
+        %%grad --compare torch  runs it on both, ours in the user's namespace and PyTorch's in a
+        copy, and lists every value or gradient that differs (the widget's Compare tab).
+        %%grad --interact x,w  gives small leaf tensors (or numbers) sliders; moving one runs the
+        cell again with that value, in place, and redraws the widget (no new In/Out entry).
+
         %grad [options]  prints the settings (engine, device, CUDA, renderer) and changes the
         defaults of later cells, e.g. `%grad --device cuda`.
         """
@@ -65,14 +97,17 @@ class GradMagics(Magics):
             raise UsageError("--reset is for the line magic: %grad --reset")
         settings = _with_options(self.settings, args)
         roots = _root_names(args.roots) if args.roots is not None else None
+        engine, compare, interact = _cell_options(args)
         try:
-            grad_cell.run_cell(self.shell, cell, settings, device=args.device, roots=roots)
+            grad_cell.run_cell(self.shell, cell, settings, device=args.device, roots=roots,
+                               engine=engine, compare=compare, interact=interact)
         except grad_cell.OptionError as error:
             raise UsageError(str(error)) from None
 
     def _configure(self, args):
-        if args.roots is not None:
-            raise UsageError("--roots is for a cell: %%grad --roots a,b")
+        for option in CELL_ONLY:
+            if getattr(args, option) is not None:
+                raise UsageError(f"--{option} is for a cell: %%grad --{option} ...")
         settings = _with_options(Settings() if args.reset else self.settings, args)
         engine = grad_cell.engine_module()
         if args.device is not None:

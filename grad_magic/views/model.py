@@ -27,6 +27,9 @@ class CellView:
     note: str = ""  # why there is no graph, or what happened to it
     flows: dict = field(default_factory=dict)  # node id -> the gradients that last flowed through it
     hooks: bool = True  # whether the engine let us record gradient flow
+    failure: dict | None = None  # what went wrong, when backward failed (grad_magic.failure)
+    compare: dict | None = None  # what differs from PyTorch's run (grad_magic.compare)
+    interact: dict | None = None  # the sliders and the latest re-run (grad_magic.interact)
     widget: object = field(default=None, repr=False)  # the GradWidget showing this view, if shown
     _arrays: dict = field(default_factory=dict, repr=False)  # (section, row) -> host array
 
@@ -38,11 +41,14 @@ class CellView:
             "gradients": self.gradients,
             "graph": self.graph,
             "note": self.note,
+            "failure": self.failure,
+            "compare": self.compare,
+            "interact": self.interact,
         }
 
     def is_empty(self):
         """Nothing to show: the cell bound no tensor and drew no graph."""
-        return not self.tensors and not self.gradients and self.graph is None
+        return not self.tensors and not self.gradients and self.graph is None and not self.failure
 
     def tensor(self, name):
         """The row of the tensor named `name` in the Tensors section."""
@@ -129,16 +135,17 @@ def _keep_for_slicing(view, section, rows, tensors, host):
             view._arrays[(section, i)] = host(tensor)
 
 
-def build_view(title, shown, roots, names, settings, recorder=None):
+def build_view(title, shown, roots, names, settings, recorder=None, mark=None):
     """The CellView of a cell.
 
     shown: name -> tensor for the Tensors section; roots: name -> tensor whose graph is drawn;
     names: id(tensor) -> name for labelling graph leaves; settings: a Settings; recorder: the
-    cell's backward runs (a steps.Recorder), for the graph's step-through.
+    cell's backward runs (a steps.Recorder), for the graph's step-through; mark: an autograd
+    node whose graph node id goes in graph["marked"] (the node a failed backward is about).
     """
     host = _HostCopies()
     tensors = [tensor_row(name, t, host) for name, t in shown.items()]
-    graph, note, flows, leaves = _graph_part(shown, roots, names, settings, host, recorder)
+    graph, note, flows, leaves = _graph_part(shown, roots, names, settings, host, recorder, mark)
     with_grads = _with_gradient_rows(shown, leaves, names)
     gradients = [gradient_row(name, t, host) for name, t in with_grads]
     view = CellView(title, tensors, gradients, graph, note, flows, hooks=_engine_has_node_hooks(roots))
@@ -147,7 +154,7 @@ def build_view(title, shown, roots, names, settings, recorder=None):
     return view
 
 
-def _graph_part(shown, roots, names, settings, host, recorder=None):
+def _graph_part(shown, roots, names, settings, host, recorder=None, mark=None):
     """(graph data, note, gradient flows, leaf tensors of the graph) for the roots."""
     if not settings.graph:
         return None, "graph off (--no-graph)", {}, []
@@ -155,6 +162,7 @@ def _graph_part(shown, roots, names, settings, host, recorder=None):
         return None, "no graph: no tensor of this cell requires grad", {}, []
     built = build_graph(list(roots.items()), names, settings.max_nodes, tensors=list(shown.items()))
     graph, note = _graph_data(built, settings.renderer)
+    graph["marked"] = next((n.id for n in built.nodes if mark is not None and n.ref is mark), None)
     _add_gradient_flow(graph, built, recorder, names)
     leaves = [node.ref for node in built.nodes if node.kind == "leaf"]
     return graph, note, _flows(built, host), leaves

@@ -1,6 +1,7 @@
 // The %%grad widget's front end. Python computes everything (formatted values, colours, the SVG,
 // node details); this file only lays the synced traits out and reports clicks back through two
-// traits: `selected` (a graph node id) and `slice_request` ({section, row, index}).
+// traits: `selected` (a graph node id) and `slice_request` ({section, row, index}); and, with
+// --interact, `interact_request` ({name, index, value}) when a what-if slider is let go.
 // Text is only ever set with textContent; the SVG is parsed as XML and stripped of anything active.
 
 function h(tag, attrs = {}, ...children) {
@@ -242,6 +243,83 @@ function stepsView(model, state, drawing) {
     h("div", { class: "gm-stepbar" }, prev, slider, next, counter), body);
 }
 
+// --- what went wrong, what-if sliders, compare --------------------------------------------------
+// A failed backward, in plain words (Python wrote them), with a way to the node it was about.
+function failureView(failure, goToNode) {
+  if (!failure || !failure.kind) return [];
+  const box = h("div", { class: "gm-failure", role: "alert" },
+    h("div", { class: "gm-failure-title", text: "What went wrong: " + failure.title }),
+    h("p", { text: failure.text }),
+    h("div", { class: "gm-muted", text: failure.error + "  (the traceback below has the details)" }));
+  if (failure.node_id) {
+    const button = h("button", { type: "button", class: "gm-button", text: "show " + failure.node + " in the graph" });
+    button.addEventListener("click", () => goToNode(failure.node_id));
+    box.append(button);
+  }
+  return [box];
+}
+
+// One slider per element; a move is sent when the slider is let go (`change`), the number beside
+// it follows while dragging (`input`). Python answers with a whole new view and `interact`.
+function whatIfView(model) {
+  const controls = (model.get("interact") || {}).controls || [];
+  if (!controls.length) return null;
+  const bar = h("div", { class: "gm-whatif" }, h("div", { class: "gm-label", text: "What if: move a slider to run the cell again with that value" }));
+  const rows = controls.map((c) => {
+    const input = h("input", { type: "range", min: String(c.min), max: String(c.max), step: String(c.step), value: String(c.value), "aria-label": c.label });
+    const shown = h("span", { class: "gm-whatif-value", text: c.text });
+    input.addEventListener("input", () => { shown.textContent = input.value; });
+    input.addEventListener("change", () => {
+      bar.classList.add("gm-busy");
+      model.set("interact_request", { name: c.name, index: c.index, value: Number(input.value), seq: Date.now() });
+      model.save_changes();
+    });
+    bar.append(h("div", { class: "gm-whatif-row" }, h("span", { class: "gm-name", text: c.label }), input, shown));
+    return { input, shown };
+  });
+  const status = h("div");
+  bar.append(status);
+  const update = () => {
+    const state = model.get("interact") || {};
+    (state.controls || []).forEach((c, k) => {
+      if (!rows[k]) return;
+      rows[k].input.value = String(c.value);
+      rows[k].shown.textContent = c.text;
+    });
+    const lines = [];
+    if (state.runs) lines.push(h("div", { class: "gm-muted", text: "re-run " + state.runs + " (not in the history)" }));
+    if (state.error) lines.push(h("div", { class: "gm-error", text: "the re-run failed: " + state.error }));
+    if (state.stdout) lines.push(h("pre", { class: "gm-stdout", text: state.stdout }));
+    status.replaceChildren(...lines);
+    bar.classList.remove("gm-busy");
+  };
+  model.on("change:interact", update);
+  update();
+  return bar;
+}
+
+function compareView(model) {
+  const data = model.get("compare") || {};
+  const box = h("div", { class: "gm-compare" });
+  const clean = !data.error && !(data.differences || []).length;
+  box.append(h("p", { class: clean ? "gm-same" : "gm-differs", text: data.summary || "" }));
+  if (data.swapped && data.swapped.length) {
+    box.append(h("p", { class: "gm-muted", text: "Drawn at random, given our values in " + data.against + "'s run (the generators differ): " + data.swapped.join(", ") }));
+  }
+  if ((data.differences || []).length) box.append(compareTable(["name", "what differs", "ours", data.against, "max abs diff"],
+    data.differences.map((d) => [d.name, d.what, d.ours, d.theirs, d.diff_text])));
+  if ((data.checked || []).length) box.append(h("div", { class: "gm-label", text: "every tensor compared" }),
+    compareTable(["name", "values: max abs diff", "gradient: max abs diff", "same"],
+      data.checked.map((r) => [r.name, r.values_text, r.grad_text, r.same ? "✓" : "✗"])));
+  return box;
+}
+
+function compareTable(header, rows) {
+  const table = h("table", { class: "gm-table" }, h("tr", {}, ...header.map((name) => h("th", { text: name }))));
+  for (const row of rows) table.append(h("tr", {}, ...row.map((text, k) => h("td", { text: text ?? "—", class: k === 0 ? "gm-name" : "" }))));
+  return table;
+}
+
 // --- the widget: a title and three tabs ----------------------------------------------------------
 const SECTIONS = [
   ["Tensors", tensorsView, ["tensors"]],
@@ -254,9 +332,12 @@ function render({ model, el }) {
   const root = h("div", { class: "grad-magic" });
   const tabs = h("div", { class: "gm-tabs" });
   const panel = h("div", { class: "gm-panel" });
-  root.append(h("div", { class: "gm-title", text: model.get("title") }), tabs, panel);
+  const failure = h("div");
+  const compare = model.get("compare") || {};
+  const sections = compare.summary ? [...SECTIONS, [compare.tab || "Compare", compareView, ["compare"]]] : SECTIONS;
+  root.append(...[h("div", { class: "gm-title", text: model.get("title") }), failure, whatIfView(model), tabs, panel].filter(Boolean));
 
-  const buttons = SECTIONS.map(([name], k) => {
+  const buttons = sections.map(([name], k) => {
     const button = h("button", { type: "button", text: name });
     button.addEventListener("click", () => { state.tab = k; draw(); });
     tabs.append(button);
@@ -264,9 +345,21 @@ function render({ model, el }) {
   });
   function draw() {
     buttons.forEach((b, k) => b.classList.toggle("gm-active", k === state.tab));
-    panel.replaceChildren(SECTIONS[state.tab][1](model, state));
+    panel.replaceChildren(sections[state.tab][1](model, state));
   }
-  SECTIONS.forEach(([, , traits], k) => {
+  function goToNode(id) { // from the failure box: the Graph tab, with the node selected
+    state.tab = sections.findIndex(([name]) => name === "Graph");
+    draw();
+    for (const node of panel.querySelectorAll("[data-node], g.node[id]")) {
+      if ((node.getAttribute("data-node") || node.getAttribute("id")) === id) node.classList.add("gm-selected");
+    }
+    model.set("selected", id);
+    model.save_changes();
+  }
+  const showFailure = () => failure.replaceChildren(...failureView(model.get("failure"), goToNode));
+  model.on("change:failure", showFailure);
+  showFailure();
+  sections.forEach(([, , traits], k) => {
     for (const trait of traits) model.on("change:" + trait, () => state.tab === k && draw());
   });
   model.on("change:detail", () => state.detail && state.detail.replaceChildren(detailView(model.get("detail"))));

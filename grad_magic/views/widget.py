@@ -12,7 +12,7 @@ import anywidget
 import traitlets
 
 from ..graph import KIND_STYLE, LEGEND
-from . import html, text
+from . import html, sections, text
 
 _HERE = Path(__file__).parent
 WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
@@ -20,6 +20,25 @@ WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 
 def legend():
     return [{"kind": kind, "text": label, **KIND_STYLE[kind]} for kind, label in LEGEND]
+
+
+def traits_of(view):
+    """The synced traits that show a CellView (all but the ones the front end sets)."""
+    graph = view.graph or {}
+    return {
+        "title": view.title,
+        "tensors": view.tensors,
+        "gradients": view.gradients,
+        "svg": graph.get("svg", ""),
+        "dot": graph.get("dot", ""),
+        "svg_grads": graph.get("svg_grads", ""),
+        "steps": graph.get("steps", []),
+        "note": view.note,
+        "legend": legend() if graph else [],
+        "failure": view.failure or {},
+        "compare": view.compare or {},
+        "interact": view.interact or {},
+    }
 
 
 class GradWidget(anywidget.AnyWidget):
@@ -39,22 +58,35 @@ class GradWidget(anywidget.AnyWidget):
     selected = traitlets.Unicode().tag(sync=True)  # set by the front end: a clicked node's id
     detail = traitlets.Dict().tag(sync=True)  # the selected node's detail, set by Python
     slice_request = traitlets.Dict().tag(sync=True)  # set by the front end: {section, row, index}
+    failure = traitlets.Dict().tag(sync=True)  # what went wrong when backward failed
+    compare = traitlets.Dict().tag(sync=True)  # --compare: what differs from the other engine
+    interact = traitlets.Dict().tag(sync=True)  # --interact: the sliders and the latest re-run
+    interact_request = traitlets.Dict().tag(sync=True)  # set by the front end: {name, index, value}
 
     def __init__(self, view, **kwargs):
-        graph = view.graph or {}
-        super().__init__(
-            title=view.title,
-            tensors=view.tensors,
-            gradients=view.gradients,
-            svg=graph.get("svg", ""),
-            dot=graph.get("dot", ""),
-            svg_grads=graph.get("svg_grads", ""),
-            steps=graph.get("steps", []),
-            note=view.note,
-            legend=legend() if graph else [],
-            **kwargs,
-        )
+        super().__init__(**traits_of(view), **kwargs)
         self.view = view
+        self.on_interact = None  # set by grad_magic.interact: (name, index, value) -> re-run
+
+    def show_view(self, view):
+        """Show another view of the same cell (a --interact re-run) in this widget."""
+        self.view = view
+        view.widget = self
+        with self.hold_sync():
+            for name, value in traits_of(view).items():
+                setattr(self, name, value)
+            self._show_detail(traitlets.Bunch(new=self.selected))
+
+    @traitlets.observe("interact_request")
+    def _interact(self, change):
+        request = change.new
+        value = request.get("value")
+        if self.on_interact is None or not isinstance(value, (int, float)) or isinstance(value, bool):
+            return
+        try:
+            self.on_interact(request.get("name"), request.get("index") or [], float(value))
+        except (KeyError, TypeError, ValueError):  # a request for no slider of this cell
+            pass
 
     @traitlets.observe("selected")
     def _show_detail(self, change):
@@ -77,6 +109,6 @@ class GradWidget(anywidget.AnyWidget):
         bundle = super()._repr_mimebundle_(**kwargs)
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
         data = dict(data)
-        data["text/plain"] = text.render(self.view)
-        data["text/html"] = html.render(self.view)
+        data["text/plain"] = sections.text(self.view, text.render(self.view))
+        data["text/html"] = sections.html(self.view, html.render(self.view))
         return data, metadata

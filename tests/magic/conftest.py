@@ -1,4 +1,8 @@
 """A real IPython shell with grad_magic loaded, and a helper that runs a `%%grad` cell in it."""
+import json
+import pathlib
+import shutil
+import subprocess
 from dataclasses import dataclass
 
 import pytest
@@ -51,3 +55,27 @@ def run(ip):
 def grad(ip):
     """grad(body, options=""): run `body` as a `%%grad` cell."""
     return lambda body, options="": run_cell(ip, f"%%grad {options}\n{body}")
+
+
+@pytest.fixture
+def widget_js(tmp_path):
+    """widget_js(widget): widget.js run in Node on the widget's synced traits (widget_harness.mjs):
+    {"drawn": what it drew, "sets": the traits it set, in order}."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    here = pathlib.Path(__file__).parent
+    source = here.parents[1] / "grad_magic" / "views" / "widget.js"
+
+    def run(widget):
+        state = tmp_path / "state.json"
+        traits = {name: getattr(widget, name) for name in widget.trait_names(sync=True)}
+        state.write_text(json.dumps({name: value for name, value in traits.items()  # ours, not ipywidgets'
+                                     if isinstance(value, (str, int, float, list, dict)) and not name.startswith("_")}))
+        module = tmp_path / "widget.mjs"  # Node reads a .js file as CommonJS; the widget is an ES module
+        module.write_text(source.read_text())
+        done = subprocess.run([node, str(here / "widget_harness.mjs"), str(module), str(state)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+    return run

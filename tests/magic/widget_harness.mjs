@@ -115,7 +115,8 @@ const { default: widget } = await import(pathToFileURL(widgetPath).href);
 const el = new Element("div");
 widget.render({ model, el });
 
-const [title, tabs, panel] = el.children[0].children;
+// found by class: a failed backward's box and --interact's sliders stand between them
+const [title, tabs, panel] = ["gm-title", "gm-tabs", "gm-panel"].map((c) => el.children[0].children.find((k) => k.classList.contains(c)));
 const drawn = { title: title.textContent, tabs: tabs.children.map((b) => b.textContent), panels: {} };
 for (const button of tabs.children) {
   button.click();
@@ -161,5 +162,16 @@ const input = panel.querySelectorAll("input")[0];
 if (input) {
   input.value = "1";
   for (const listener of input.listeners.change || []) listener({ target: input });
+}
+// The boxes above the tabs: a failed backward's, and --interact's sliders (one let go at its max).
+const root = el.children[0];
+drawn.failure = root.querySelectorAll(".gm-failure").map((box) => box.textContent).join(" ");
+const whatIf = root.querySelectorAll(".gm-whatif")[0];
+drawn.sliders = whatIf ? whatIf.querySelectorAll("input").map((s) => [s.getAttribute("aria-label"), s.getAttribute("min"), s.getAttribute("max")]) : [];
+if (whatIf) {
+  const slider = whatIf.querySelectorAll("input")[0];
+  slider.value = slider.getAttribute("max");
+  for (const listener of slider.listeners.change || []) listener({ target: slider });
+  drawn.busy = whatIf.classList.contains("gm-busy");
 }
 console.log(JSON.stringify({ drawn, sets }));
