@@ -35,7 +35,8 @@ def test_the_saved_notebook_in_jupyterlab_shows_each_graph_as_a_picture(chromium
     shutil.copy(ROOT / "demo.ipynb", lab_folder / SAVED)
     page = chromium.new_page()
     try:
-        page.goto(f"{lab}/lab/tree/{SAVED}?reset")  # reset: only this notebook, not the workspace's
+        # A workspace of its own, reset: only this notebook, and the other tests' workspace untouched.
+        page.goto(f"{lab}/lab/workspaces/saved-notebook/tree/{SAVED}?reset")
         shown = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
         shown.locator(".jp-Cell").first.wait_for(timeout=60_000)
         outputs = shown.locator(".jp-OutputArea")
