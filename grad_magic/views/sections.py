@@ -1,8 +1,8 @@
 """The optional parts of a view (what went wrong, what-if, Compare) as static HTML and text.
 
 The widget draws them live (widget.js); front ends without widgets get them here, around the
-three sections of html.py and text.py: what went wrong and the what-if values first, Compare
-last. Every name, label and value goes through `escape`.
+three sections of html.py and text.py: what went wrong and the what-if values first (in the
+text, right after the title), Compare last. Every name, label and value goes through `escape`.
 """
 from html import escape
 
@@ -20,9 +20,10 @@ def html(view, body):
 
 
 def text(view, body):
-    """The text of `view`: `body` (text.render's) with the optional parts around it."""
+    """The text of `view`: `body` (text.render's, its title first) with the optional parts in it."""
+    title, _, rest = body.partition("\n")
     lines = _failure_lines(view.failure) + _interact_lines(view.interact)
-    return "\n".join([*lines, body, *_compare_lines(view.compare)])
+    return "\n".join([title, *lines, *([rest] if rest else []), *_compare_lines(view.compare)])
 
 
 # --- what went wrong ----------------------------------------------------------------------------

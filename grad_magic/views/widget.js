@@ -249,7 +249,7 @@ function failureView(failure, goToNode) {
   if (!failure || !failure.kind) return [];
   const box = h("div", { class: "gm-failure", role: "alert" },
     h("div", { class: "gm-failure-title", text: "What went wrong: " + failure.title }),
-    h("p", { text: failure.text }),
+    withCode(failure.text),
     h("div", { class: "gm-muted", text: failure.error + "  (the traceback below has the details)" }));
   if (failure.node_id) {
     const button = h("button", { type: "button", class: "gm-button", text: "show " + failure.node + " in the graph" });
@@ -257,6 +257,11 @@ function failureView(failure, goToNode) {
     box.append(button);
   }
   return [box];
+}
+
+// Python's words mark code with backticks, as Markdown does: shown as <code>, still only as text.
+function withCode(text) {
+  return h("p", {}, ...text.split("`").map((part, k) => h(k % 2 ? "code" : "span", { text: part })));
 }
 
 // One slider per element; a move is sent when the slider is let go (`change`), the number beside

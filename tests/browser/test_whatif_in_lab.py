@@ -102,7 +102,8 @@ def test_a_failed_backward_says_why_beside_the_traceback(page, artifacts):
     box = widget(page, "failure")
     failure = box.locator(".gm-failure")
     assert "What went wrong: Backward through a freed graph" in failure.inner_text()
-    assert "`out.backward()` went back through MulBackward0 a second time" in failure.inner_text()
+    assert "out.backward() went back through MulBackward0 a second time" in failure.inner_text()
+    assert failure.locator("code").first.inner_text() == "out.backward()"  # the words' `code`, as code
     output = page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".jp-OutputArea")
     assert "RuntimeError" in output.inner_text()  # the real traceback, below the widget
     box.screenshot(path=str(artifacts / "failure.png"))
