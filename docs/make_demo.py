@@ -409,6 +409,61 @@ u.retain_grad()
 u.backward(torch.tensor([0.1, 1.0, 0.0001]))
 print(v.grad, u.grad)
 """, "added-retain-grad"),
+    md("""
+## 7. What if, what went wrong, and PyTorch itself *(added)*
+
+### `--interact`: what-if sliders
+
+`%%grad --interact x` gives each element of a small leaf tensor (or a number) a slider. Moving
+one runs the cell again with that value put in `x` right after the statement that makes it, and
+redraws the same widget: values, graph and gradients. A re-run is not a new cell (no `In`/`Out`
+entry, no new number), but it is a real run: the namespace ends as the latest one left it.
+Here `x.grad` is `2 * x * k`; drag `x[0]` or `k` and watch the *Gradients* tab. (In a saved copy
+of this notebook the sliders can't run: its static view lists their values.)
+""", "md-interact"),
+    grad("""
+k = 3.0
+x = torch.tensor([1.0, -2.0], requires_grad=True)
+y = (k * x ** 2).sum()
+y.backward()
+print(y.item())
+""", "added-interact", options="--interact x,k"),
+    md("""
+### When backward fails
+
+A cell whose backward fails still shows its widget, which says in plain words what happened and
+which tensor and node it was about, above the real traceback: here a second `backward()` through
+a graph the first one freed (also explained: a tensor that does not require grad, a saved tensor
+changed in place, a non-scalar start without a gradient). The cell is tagged `raises-exception`.
+""", "md-failure"),
+    grad("""
+w = torch.ones(2, requires_grad=True)
+out = (w * w).sum()
+out.backward()
+out.backward()  # the graph's saved tensors were freed by the first call
+""", "added-backward-twice", tags=RAISES),
+    md("""
+### `--engine torch` and `--compare torch`
+
+With PyTorch installed (`pip install torch`), `--engine torch` runs a cell on PyTorch itself and
+shows the same widget from PyTorch's own graph; `--compare torch` runs it on both (ours in the
+notebook's namespace, PyTorch's in a copy) and lists every value or gradient that differs in a
+*Compare* tab. Random draws differ between the two generators, so a tensor made by `torch.randn`
+gets our values in PyTorch's run. Without PyTorch these cells say so and the notebook goes on
+(they are tagged `raises-exception`).
+""", "md-torch"),
+    grad("""
+x = torch.ones(2, 2, requires_grad=True)
+out = (3 * (x + 2) ** 2).mean()
+out.backward()
+print(type(x), x.grad)
+""", "added-engine-torch", options="--engine torch", tags=RAISES),
+    grad("""
+a = torch.randn(3, requires_grad=True)
+b = torch.nn.functional.softmax(a * 2, dim=0)
+loss = (b * torch.tensor([1.0, 2.0, 3.0])).sum()
+loss.backward()
+""", "added-compare", options="--compare torch", tags=RAISES),
 ]
 
 

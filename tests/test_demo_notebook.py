@@ -59,11 +59,23 @@ def is_grad_cell(cell):
     return cell.cell_type == "code" and cell.source.startswith("%%grad")
 
 
+# Tagged cells with a widget all the same: a failed backward is explained in its widget; the
+# PyTorch cells fail only where PyTorch is not installed.
+EXPLAINED_FAILURE = {"added-backward-twice"}
+NEEDS_TORCH = {"added-engine-torch", "added-compare"}
+
+
+def torch_installed():
+    return importlib.util.find_spec("torch") is not None
+
+
 def expects_widget(cell, cuda):
     """Whether a cell shows the widget when run on a machine with (cuda=True) or without CUDA."""
     if not is_grad_cell(cell) or "--quiet" in cell.source.splitlines()[0] or cell.id in NO_TENSOR:
         return False
-    return "raises-exception" not in tags(cell) or (cell.id == "added-device-cuda" and cuda)
+    if "raises-exception" not in tags(cell) or cell.id in EXPLAINED_FAILURE:
+        return True
+    return (cell.id == "added-device-cuda" and cuda) or (cell.id in NEEDS_TORCH and torch_installed())
 
 
 def outputs(cell, kind):
@@ -193,6 +205,21 @@ def test_what_the_widgets_show(executed):
     assert "Graph: graph off (--no-graph)" in text("added-no-graph")
 
 
+def test_what_if_a_failed_backward_and_pytorch(executed):
+    cells, _ = executed
+    [interact] = widget_outputs(cells["added-interact"])
+    assert "What if: x[0] = 1, x[1] = -2, k = 3  (sliders need a live widget)" in interact.data["text/plain"]
+    [error] = outputs(cells["added-backward-twice"], "error")
+    assert error.ename == "RuntimeError" and "second time" in error.evalue
+    [failed] = widget_outputs(cells["added-backward-twice"])
+    assert "What went wrong: Backward through a freed graph" in failed.data["text/plain"]
+    if not torch_installed():
+        return
+    assert stream(cells["added-engine-torch"], "stdout").startswith("<class 'torch.Tensor'> tensor([[4.5000")
+    [compared] = widget_outputs(cells["added-compare"])
+    assert "all match PyTorch" in compared.data["text/plain"]
+
+
 def test_committed_notebook_is_the_generated_one_saved_executed():
     committed = nbformat.read(DEMO, as_version=4)
     generated = load_generator().build()
@@ -225,4 +252,4 @@ def test_notebook_viewers_show_the_static_html():
 def test_only_tagged_cells_are_expected_to_fail():
     notebook = nbformat.read(DEMO, as_version=4)
     tagged = {c.id for c in notebook.cells if "raises-exception" in tags(c)}
-    assert tagged == {"seed-42-typo", "added-device-cuda"}
+    assert tagged == {"seed-42-typo", "added-device-cuda", *EXPLAINED_FAILURE, *NEEDS_TORCH}
