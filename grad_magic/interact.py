@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from . import cell as grad_cell
+from .views.values import to_host
 
 MAX_ELEMENTS = 16  # per tensor: one slider per element
 MAX_SLIDERS = 32  # per cell
@@ -109,8 +110,6 @@ def _values_of(name, namespace, engine):
     dtype = value.dtype
     if getattr(dtype, "is_complex", False) or str(dtype) == "torch.bool":
         raise grad_cell.OptionError(f"--interact: {name!r} is a {dtype} tensor; sliders need real numbers")
-    from .views.values import to_host
-
     return to_host(value).astype(np.float64), not dtype.is_floating_point
 
 

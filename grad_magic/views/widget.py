@@ -75,6 +75,7 @@ class GradWidget(anywidget.AnyWidget):
         with self.hold_sync():
             for name, value in traits_of(view).items():
                 setattr(self, name, value)
+            self.step = min(self.step, max(len(self.steps) - 1, 0))  # the new run may have fewer steps
             self._show_detail(traitlets.Bunch(new=self.selected))
 
     @traitlets.observe("interact_request")
