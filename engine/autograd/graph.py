@@ -49,8 +49,10 @@ class SavedTensor:
         return tensor
 
 
-def _modified_message(tensor, expected_version):
-    output_of = tensor.grad_fn
+def _modified_message(tensor, expected_version, saved_by=None):
+    # PyTorch names the node that made the tensor: for a node's own saved output that node,
+    # otherwise the tensor's grad_fn now (the in-place op's node)
+    output_of = saved_by or tensor.grad_fn
     where = f", which is output {tensor._output_nr} of {_short_name(output_of)}," if output_of else ""
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
@@ -136,7 +138,8 @@ class Node:
             if version_box is not None:
                 if not self._versions_of_saved:
                     self._versions_of_saved = []
-                self._versions_of_saved.append((name, version_box[0]))
+                # (its name, its version, whether it is this node's own output)
+                self._versions_of_saved.append((name, version_box[0], value.grad_fn is self))
 
     def save_number(self, /, **numbers):
         """Keep Python numbers the op took part with, as `_number_<name>` for backward.
@@ -154,10 +157,10 @@ class Node:
         """Raise if backward can't run: saved tensors freed, or changed in place since saved."""
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
-        for name, version in self._versions_of_saved:
+        for name, version, is_output in self._versions_of_saved:
             tensor = getattr(self, "_saved_" + name)
             if tensor._version_box[0] != version:
-                raise RuntimeError(_modified_message(tensor, version))
+                raise RuntimeError(_modified_message(tensor, version, self if is_output else None))
 
     def __getattr__(self, name):
         if name.startswith("_saved_"):
@@ -174,14 +177,14 @@ class Node:
         """Free the saved tensors (the graph is spent unless retain_graph=True)."""
         if self._versions_of_saved is not None:
             self._freed = True
-            for name, _ in self._versions_of_saved:
+            for name, *_ in self._versions_of_saved:
                 delattr(self, "_saved_" + name)
 
     def __dir__(self):
         # saved numbers and freed saved tensors are listed too (reading a freed one raises), as
         # in PyTorch; the numbers' own attributes are ours, not PyTorch's
         names = set(super().__dir__())
-        names |= {"_saved_" + name for name, _ in self._versions_of_saved or ()}
+        names |= {"_saved_" + name for name, *_ in self._versions_of_saved or ()}
         names |= {"_saved_" + name[8:] for name in self.__dict__ if name.startswith("_number_")}
         return sorted(name for name in names if not name.startswith("_number_"))
 
