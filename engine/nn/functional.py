@@ -396,14 +396,27 @@ def _nll_coefficients(x, target, weight, ignore_index, mode, total_weight, class
     t = _target_indices(x, target)
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
-    per_sample = (weight._data[safe] if weight is not None else xp.ones(t.shape, x._data.dtype)) * valid
+    per_sample = weight._data[safe] if weight is not None else xp.ones(t.shape, x._data.dtype)
     if mode == MEAN:
         with backend.quiet_float_errors(x._device):
             per_sample = per_sample / total_weight._data
-    classes = xp.arange(x.shape[class_dim]).reshape((-1,) + (1,) * (x.ndim - class_dim - 1))
-    one_hot = xp.expand_dims(safe, class_dim) == classes
-    data = xp.where(one_hot & xp.expand_dims(valid, class_dim), -xp.expand_dims(per_sample, class_dim), 0)
-    return wrap(data.astype(x._data.dtype, copy=False), x._dtype, x._device)
+    # one value per sample, scattered into zeros (cheaper than comparing against a dense one-hot)
+    data = xp.zeros(x.shape, x._data.dtype)
+    data[_class_index(xp, safe, class_dim)] = xp.where(valid, -per_sample, 0)
+    return wrap(data, x._dtype, x._device)
+
+
+def _class_index(xp, classes, class_dim):
+    """An index picking, for each sample, the element at its class (`classes` holds one class per
+    sample, shaped like the input without its class dim)."""
+    if classes.ndim == 0:
+        return (classes,)
+    index = [
+        xp.arange(size).reshape((1,) * dim + (size,) + (1,) * (classes.ndim - dim - 1))
+        for dim, size in enumerate(classes.shape)
+    ]
+    index.insert(class_dim, classes)
+    return tuple(index)
 
 
 def _target_indices(input, target):
@@ -513,8 +526,8 @@ def _nll_forward(input, target, weight, mode, ignore_index, node_class):
     if out_of_bounds.any():
         raise IndexError(f"Target {int(t[out_of_bounds].reshape(-1)[0])} is out of bounds.")
     safe = xp.where(valid, t, 0)
-    picked = xp.take_along_axis(x, xp.expand_dims(safe, class_dim), axis=class_dim).squeeze(class_dim)
-    per_sample = (weight._data[safe] if weight is not None else xp.ones(t.shape, x.dtype)) * valid
+    picked = x[_class_index(xp, safe, class_dim)]
+    per_sample = weight._data[safe] * valid if weight is not None else valid.astype(x.dtype)
     losses = xp.where(valid, -picked * per_sample, 0).astype(x.dtype, copy=False)
     # the weight counted (PyTorch leaves it 0 when a batch is not reduced)
     total_weight = xp.asarray(0 if mode == NONE and x.ndim > 1 else per_sample.sum(), dtype=x.dtype)
