@@ -77,9 +77,9 @@ def _edge(tensor):
     or (None, 0) when it needs none."""
     node = getattr(tensor, "grad_fn", None)
     if node is not None:
-        return node._self_edge if tensor._output_nr == 0 else (node, tensor._output_nr)
+        return (node, tensor._output_nr)
     if getattr(tensor, "_requires_grad", False):
-        return tensor._accumulator()._self_edge
+        return (tensor._accumulator(), 0)
     return _NO_EDGE
 
 
@@ -100,7 +100,7 @@ class Node:
     """
 
     __slots__ = (
-        "next_functions", "_sequence_nr", "_self_edge", "_out_shape", "_out_dtype", "_out_device",
+        "next_functions", "_sequence_nr", "_out_shape", "_out_dtype", "_out_device",
         "_versions_of_saved", "_freed", "_hooks", "__dict__", "__weakref__",
     )
     num_outputs = 1
@@ -108,17 +108,18 @@ class Node:
 
     def __init__(self, *inputs):
         edges = []
+        # Edges are fresh (node, nr) tuples: a node keeping an edge to itself would be a reference
+        # cycle, so a spent graph would wait for the cyclic collector instead of being freed at once.
         for tensor in inputs:  # a plain loop: this runs once per recorded op
             node = getattr(tensor, "grad_fn", None)
             if node is not None:
-                edges.append(node._self_edge if tensor._output_nr == 0 else (node, tensor._output_nr))
+                edges.append((node, tensor._output_nr))
             elif getattr(tensor, "_requires_grad", False):
-                edges.append(tensor._accumulator()._self_edge)
+                edges.append((tensor._accumulator(), 0))
             else:  # no gradient needed, or a Python number in a tensor's slot
                 edges.append(_NO_EDGE)
         self.next_functions = tuple(edges)
         self._sequence_nr = next(_sequence)
-        self._self_edge = (self, 0)
         # The shape, dtype and device of output 0, set by `attach`: a gradient arriving for it is
         # summed back to the shape (undoing broadcasting), cast to the dtype and moved to the
         # device, as PyTorch's engine does.
