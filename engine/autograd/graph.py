@@ -522,7 +522,7 @@ def sum_to(grad, shape, node=None, index=0):
         # nothing to record: sum the array straight to the shape, one array op instead of a sum
         # and a reshape as tensor ops (and a fresh array, which a leaf may keep without a copy)
         data = grad._data.sum(axis=leading + stretched, dtype=grad._data.dtype)
-        return wrap(data.reshape(shape), grad._dtype, grad._device)
+        return wrap(data.reshape(shape) if data.shape != shape else data, grad._dtype, grad._device)
     if leading or stretched:
         grad = grad.sum(leading + stretched, keepdim=True)
     return grad.reshape(shape) if grad._data.shape != shape else grad
