@@ -421,7 +421,7 @@ def _class_index(xp, classes, class_dim):
 
 def _target_indices(input, target):
     """The class indices as int64; one sample (a 1-D input) may give its target as [t]."""
-    t = target._data.astype("int64")
+    t = target._data.astype("int64", copy=False)
     return t.reshape(()) if input.ndim == 1 else t
 
 
@@ -522,13 +522,19 @@ def _nll_forward(input, target, weight, mode, ignore_index, node_class):
     x, t = input._data, _target_indices(input, target)
     class_dim = 1 if x.ndim > 1 else 0
     valid = t != ignore_index
-    out_of_bounds = valid & ((t < 0) | (t >= x.shape[class_dim]))
+    all_valid = bool(valid.all())  # the common case: no masking needed below
+    out_of_bounds = (t < 0) | (t >= x.shape[class_dim])
+    if not all_valid:
+        out_of_bounds &= valid
     if out_of_bounds.any():
         raise IndexError(f"Target {int(t[out_of_bounds].reshape(-1)[0])} is out of bounds.")
-    safe = xp.where(valid, t, 0)
+    safe = t if all_valid else xp.where(valid, t, 0)
     picked = x[_class_index(xp, safe, class_dim)]
     per_sample = weight._data[safe] * valid if weight is not None else valid.astype(x.dtype)
-    losses = xp.where(valid, -picked * per_sample, 0).astype(x.dtype, copy=False)
+    losses = -picked * per_sample
+    if not all_valid:
+        losses = xp.where(valid, losses, 0)
+    losses = losses.astype(x.dtype, copy=False)
     # the weight counted (PyTorch leaves it 0 when a batch is not reduced)
     total_weight = xp.asarray(0 if mode == NONE and x.ndim > 1 else per_sample.sum(), dtype=x.dtype)
     if mode == NONE:
