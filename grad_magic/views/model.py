@@ -15,7 +15,7 @@ from . import details
 from .values import clamp_index, describe_array, to_host
 
 SLICEABLE_LIMIT = 4_000_000  # tensors of 3+ dims up to this many elements keep a host copy to re-slice
-GRAPHVIZ_TIMEOUT = 2.0  # seconds `dot` may take before the builtin layout draws the graph instead
+GRAPHVIZ_TIMEOUT = 1.0  # seconds `dot` may take before the builtin layout draws the graph instead
 
 
 @dataclass
