@@ -34,12 +34,16 @@ def compare_times(runs, rounds=9):
     """Seconds per call of each of `runs`, timed in interleaved rounds; each one's best round.
 
     The machines are shared: another process only ever adds time, so the fastest round is the
-    truest, and interleaving gives every contender the same weather.
+    truest, and interleaving gives every contender the same weather. The order rotates each
+    round: PyTorch's worker threads keep spinning for a while after its big ops, which slows
+    whatever runs right after it on a 2-core machine, so no contender always follows it.
     """
     batches = [_calls_per_batch(run) for run in runs]
     best = [float("inf")] * len(runs)
-    for _ in range(rounds):
-        for index, (run, calls) in enumerate(zip(runs, batches)):
+    for round_number in range(rounds):
+        for offset in range(len(runs)):
+            index = (round_number + offset) % len(runs)
+            run, calls = runs[index], batches[index]
             start = time.perf_counter()
             for _ in range(calls):
                 run()
