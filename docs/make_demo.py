@@ -77,11 +77,12 @@ shows the same content as static HTML.
 """, "intro"),
     code("%load_ext grad_magic", "load-ext"),
     md("""
-The tutorial begins with `%matplotlib inline`, which nothing here needs; it is left out.
-`import torch` under `%%grad` gives grad_magic's engine (a real PyTorch, if installed, is untouched
+The tutorial begins with `%matplotlib inline` (nothing below plots, but the cell runs under `%%grad`
+as it does anywhere). `import torch` under `%%grad` gives grad_magic's engine (a real PyTorch, if installed, is untouched
 outside `%%grad` cells). *(added)* `torch.manual_seed(0)` makes the random tensors below the same
 on every run.
 """, "md-import"),
+    grad("%matplotlib inline", "seed-01-matplotlib"),
     grad("import torch", "seed-02-import"),
     grad("torch.manual_seed(0);", "added-manual-seed"),
     md("## 1. Tensors that require grad, and their `grad_fn`", "md-part1"),

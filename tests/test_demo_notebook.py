@@ -25,7 +25,7 @@ TIMEOUT = 120  # seconds per cell; the whole notebook runs in a few seconds
 
 # %%grad cells that bind or change no tensor: no widget (ids as docs/make_demo.py names them).
 NO_TENSOR = {
-    "seed-02-import", "added-manual-seed", "seed-05-grad-fn", "seed-09-x-grad", "seed-12-no-grad",
+    "seed-01-matplotlib", "seed-02-import", "added-manual-seed", "seed-05-grad-fn", "seed-09-x-grad", "seed-12-no-grad",
     "seed-13-version", "seed-21-no-grad", "seed-22-dir", "seed-24-is-leaf", "seed-26-grad-fn",
     "seed-27-dir-grad-fn", "seed-28-next-functions", "seed-41-xg", "added-typo-fixed",
     "seed-33-variable", "seed-34-ids", "seed-35-assert", "seed-36-import-function",
