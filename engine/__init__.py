@@ -24,17 +24,18 @@ from .ops.pointwise import (
     abs, clamp, cos, exp, log, log1p, masked_fill, maximum, minimum, relu, rsqrt, sigmoid, sign,
     sin, sqrt, tanh, where,
 )
-from .ops.reduction import mean, sum
-from .ops.shape import clone, expand, reshape, squeeze, unsqueeze
+from .ops.reduction import (  # noqa: A004 - PyTorch's names shadow builtins here
+    amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var,
+)
+from .ops.shape import (
+    cat, chunk, clone, concat, concatenate, expand, flatten, permute, reshape, split, squeeze,
+    stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze,
+)
+from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
+from .ops.inplace import clamp_, clip_, fill_, zero_
 from .printing import set_printoptions
 from .random import manual_seed, seed
 from .tensor import Size, Tensor
-
-# -- ops added by family (each family's module lists its own exports here) ----------------------
-from .ops.shape import cat, chunk, clone, concat, concatenate, expand, flatten, permute, reshape, split, squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze  # noqa: F811
-from .ops.reduction import amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var  # noqa: A004
-from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
-from .ops.inplace import clamp_, clip_, fill_, zero_
 
 __version__ = "2.13.0+grad_magic.0.1.0"
 
