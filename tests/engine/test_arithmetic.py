@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import engine
+from torch_oracle import saved_names, as_numpy, assert_same_tensor
 from on_device import cpu_text
 from engine.autograd import gradcheck
 
@@ -31,20 +32,6 @@ def pos(*shape):
 def edges(node):
     """A node's next_functions as (class name or None, input number) pairs."""
     return tuple((None if n is None else type(n).__name__, nr) for n, nr in node.next_functions)
-
-
-def saved_names(node):
-    return sorted(a for a in dir(node) if a.startswith("_saved_"))
-
-
-def as_numpy(t):
-    return np.asarray(t.detach().cpu().numpy())
-
-
-def assert_same_tensor(ours, theirs, atol=1e-6, rtol=1e-5):
-    assert str(ours.dtype) == str(theirs.dtype)
-    assert tuple(ours.shape) == tuple(theirs.shape)
-    np.testing.assert_allclose(as_numpy(ours), as_numpy(theirs), atol=atol, rtol=rtol, equal_nan=True)
 
 
 def compare(fn, *arrays, grad=True, check_grad=True, atol=1e-6):
