@@ -35,12 +35,11 @@ class RemovableHandle:
 class SavedTensor:
     """A tensor a node keeps for its backward, with the version it had when saved."""
 
-    __slots__ = ("tensor", "version", "output_of")
+    __slots__ = ("tensor", "version")
 
     def __init__(self, tensor):
         self.tensor = tensor
         self.version = tensor._version_box[0]
-        self.output_of = tensor.grad_fn
 
     def unpack(self):
         tensor = self.tensor
@@ -110,7 +109,7 @@ class Node:
         edges = []
         # Edges are fresh (node, nr) tuples: a node keeping an edge to itself would be a reference
         # cycle, so a spent graph would wait for the cyclic collector instead of being freed at once.
-        for tensor in inputs:  # a plain loop: this runs once per recorded op
+        for tensor in inputs:  # `_edge` inlined: this runs once per recorded op (map costs ~100 ns)
             node = getattr(tensor, "grad_fn", None)
             if node is not None:
                 edges.append((node, tensor._output_nr))
