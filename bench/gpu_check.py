@@ -6,6 +6,7 @@ comparison, a CUDA build of PyTorch; from the repository root or anywhere:
     python bench/gpu_check.py                 # tests, then benchmarks; prints a report
     python bench/gpu_check.py --no-tests      # benchmarks only
     python bench/gpu_check.py --no-bench -k matmul   # some tests only (-k is pytest's)
+    python bench/gpu_check.py --workers 8     # the tests in 8 processes (needs pytest-xdist)
     python bench/gpu_check.py --report out.md # the report also written to a file
     python bench/gpu_check.py --dry-run       # no GPU: the stand-in CuPy of tests/engine and
                                               # PyTorch on the CPU, small sizes (checks this script)
@@ -102,7 +103,9 @@ def run_tests(device, pytest_args, timeout):
     command = [sys.executable, "-m", "pytest", "tests/engine", "-q", "-p", "no:cacheprovider",
                "--continue-on-collection-errors", "--maxfail=200", *pytest_args]
     log(f"==> {' '.join(command[2:])} with ENGINE_TEST_DEVICE={device} (the first run compiles CuPy's kernels)")
-    environment = dict(os.environ, ENGINE_TEST_DEVICE=device)
+    # the engine from this checkout, installed or not
+    path = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
+    environment = dict(os.environ, ENGINE_TEST_DEVICE=device, PYTHONPATH=path)
     start = time.perf_counter()
     try:
         done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
@@ -111,7 +114,7 @@ def run_tests(device, pytest_args, timeout):
         return [f"The engine's tests did not finish within {timeout} s.", "", "```", *output.splitlines()[-15:], "```"], False
     elapsed = time.perf_counter() - start
     output = done.stdout + done.stderr
-    log(output[-3000:])
+    log(output)  # the whole of it: the tracebacks of a failure are what a GPU run is for
     summary = [line.strip("= ") for line in output.splitlines() if re.search(r"\b(passed|failed|error|skipped)\b.* in [\d.]+s", line)]
     counts = summary[-1] if summary else f"pytest ended with exit code {done.returncode} and no summary"
     lines = [f"`ENGINE_TEST_DEVICE={device} pytest tests/engine`: **{counts}** ({elapsed:.0f} s with start-up)"]
@@ -253,6 +256,7 @@ def main(argv=None):
     parser.add_argument("--no-tests", action="store_true", help="skip the engine's tests")
     parser.add_argument("--no-bench", action="store_true", help="skip the benchmarks")
     parser.add_argument("-k", dest="keyword", help="only the engine tests matching this (pytest's -k)")
+    parser.add_argument("--workers", type=int, default=0, help="run the tests in this many processes (pytest-xdist)")
     parser.add_argument("--test-timeout", type=int, default=1200, help="seconds for the tests (default 1200)")
     parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per workload and library")
     parser.add_argument("--report", help="also write the report to this file")
@@ -279,6 +283,8 @@ def main(argv=None):
     ok = True
     if not args.no_tests:
         pytest_args = ["-k", args.keyword] if args.keyword else []
+        if args.workers:
+            pytest_args += ["-n", str(args.workers)]
         lines, ok = run_tests("fake-cuda" if args.dry_run else "cuda", pytest_args, args.test_timeout)
         report += ["", "### The engine's tests on the GPU", "", *lines]
     if not args.no_bench:

@@ -13,7 +13,7 @@ import pytest
 import engine
 import torch_oracle
 from torch_oracle import as_numpy
-from on_device import cpu_text
+from on_device import DEVICE, cpu_text
 from engine.autograd import gradcheck
 
 torch = pytest.importorskip("torch")
@@ -316,14 +316,22 @@ def _twice(a, v):
     return y
 
 
+def unless_undefined_here(name):
+    """PyTorch leaves which of repeated indices wins undefined on CUDA; CuPy's GPU threads race too."""
+    if name == "repeated list" and DEVICE == "cuda":
+        pytest.skip("which write of a repeated index wins is undefined on a GPU, in PyTorch as here")
+
+
 @pytest.mark.parametrize("name", sorted(SETITEM))
 def test_setitem(name):
+    unless_undefined_here(name)
     fn, arrays = SETITEM[name]
     check(fn, *arrays, gradcheck_it=name not in DETACHED)
 
 
 @pytest.mark.parametrize("name", sorted(SETITEM))
 def test_setitem_without_grad(name):
+    unless_undefined_here(name)
     fn, arrays = SETITEM[name]
     check(fn, *arrays, grad=False)
 

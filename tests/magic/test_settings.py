@@ -65,4 +65,4 @@ def test_cuda_cells_show_host_values(run, grad):
     view = grad_magic.last_view()
     assert view.tensor("g")["device"].startswith("cuda")
     assert str(engine.get_default_device()) == "cpu"
-    assert [[c["text"] for c in row] for row in view.gradient("g")["values"]["rows"]] == [["3", "3"], ["3", "3"]]
+    assert [[c["text"] for c in row] for row in view.gradient("g")["values"]["rows"]] == [["3.", "3."], ["3.", "3."]]
