@@ -278,10 +278,13 @@ def accumulate_grad(tensor, grad, keep_graph, owned=False):
     """tensor.grad += grad, as PyTorch does it: the first gradient is stored as a tensor of its
     own (never shared with another leaf or the caller: it is copied unless the engine `owned` it
     and it owns its memory); later ones are added in place unless a graph is kept."""
-    if tensor.grad is None:
+    if tensor._grad is None:
         if not (owned and grad._data.base is None):
             grad = grad.clone()
-        tensor.grad = grad if keep_graph else grad.detach()
+        # a fresh tensor either way; detached only if it carries a graph no one asked to keep
+        if not keep_graph and (grad.grad_fn is not None or grad._requires_grad):
+            grad = grad.detach()
+        tensor.grad = grad
     elif keep_graph:
         tensor.grad = tensor.grad + grad
     else:
@@ -297,17 +300,18 @@ def _count_dependencies(root_nodes):
     dependencies = {}
     order = []
     stack = list(root_nodes)
-    seen = set(map(id, stack))
     while stack:
         node = stack.pop()
         order.append(node)
         for child, _ in node.next_functions:
             if child is None:
                 continue
-            dependencies[child] = dependencies.get(child, 0) + 1
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
+            if child in dependencies:
+                dependencies[child] += 1
+            else:  # met for the first time: walk on from it, unless it is a root (walked anyway)
+                dependencies[child] = 1
+                if child not in root_nodes:
+                    stack.append(child)
     return dependencies, order
 
 
@@ -353,9 +357,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     # The walk makes many short-lived objects; pausing the cyclic collector spares it rescanning
     # a large graph again and again (PyTorch's graph lives in C++ and is never scanned).
     gc.disable()
+    pop, push = heapq.heappop, heapq.heappush
     try:
         while ready:
-            node = heapq.heappop(ready)[2]
+            node = pop(ready)[2]
             grads = buffers.pop(node, None) or [None] * node.num_outputs
             grad_inputs = _run_node(node, grads, targets, shared)
             if grad_inputs is not None:
@@ -369,11 +374,15 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 if grad_inputs is not None:
                     grad = grad_inputs[index]
                     if grad is not None:
-                        _add_to_buffer(buffers, child, nr, _conform(grad, child, nr, node, index))
+                        # what the child expects already, in the common case; else summed, cast or moved
+                        if nr or grad._data.shape != child._out_shape or grad._dtype is not child._out_dtype \
+                                or grad._device is not child._out_device:
+                            grad = _conform(grad, child, nr, node, index)
+                        _add_to_buffer(buffers, child, nr, grad)
                 remaining = dependencies[child] - 1
                 dependencies[child] = remaining
                 if remaining == 0:
-                    heapq.heappush(ready, (-child._sequence_nr, id(child), child))
+                    push(ready, (-child._sequence_nr, id(child), child))
     finally:
         _GradMode.enabled = previous_mode
         if collecting:
@@ -504,26 +513,29 @@ def _conform(grad, child, nr, node, index):
 
 def sum_to(grad, shape, node=None, index=0):
     """Undo broadcasting: sum `grad` over the dimensions that broadcasting added or stretched."""
-    extra = grad.ndim - len(shape)
-    stretched = tuple(i + extra for i, size in enumerate(shape) if size == 1 and grad.shape[i + extra] != 1)
-    leading = tuple(range(extra))
-    if extra < 0 or any(
-        size not in (1, grad.shape[i + extra]) for i, size in enumerate(shape)
-    ):
-        name = node.name() if node is not None else "backward"
-        raise RuntimeError(
-            f"Function {name} returned an invalid gradient at index {index} - got "
-            f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
-        )
-    from ..tensor import needs_grad, wrap
-
-    if (leading or stretched) and grad._dtype.is_floating_point and not needs_grad(grad):
+    grad_shape = grad._data.shape
+    extra = len(grad_shape) - len(shape)
+    axes = list(range(extra))  # the leading dimensions broadcasting added
+    for dim, size in enumerate(shape):
+        if extra < 0 or size != grad_shape[dim + extra]:
+            if extra < 0 or size != 1:
+                name = node.name() if node is not None else "backward"
+                raise RuntimeError(
+                    f"Function {name} returned an invalid gradient at index {index} - got "
+                    f"{list(grad_shape)} but expected shape compatible with {list(shape)}"
+                )
+            axes.append(dim + extra)  # a size-1 dimension that broadcasting stretched
+    if not axes:
+        return grad.reshape(shape) if grad_shape != shape else grad
+    axes = tuple(axes)
+    if grad._dtype.is_floating_point and not (_GradMode.enabled and (grad._requires_grad or grad.grad_fn is not None)):
         # nothing to record: sum the array straight to the shape, one array op instead of a sum
         # and a reshape as tensor ops (and a fresh array, which a leaf may keep without a copy)
-        data = grad._data.sum(axis=leading + stretched, dtype=grad._data.dtype)
+        from ..tensor import wrap
+
+        data = grad._data.sum(axis=axes, dtype=grad._data.dtype)
         return wrap(data.reshape(shape) if data.shape != shape else data, grad._dtype, grad._device)
-    if leading or stretched:
-        grad = grad.sum(leading + stretched, keepdim=True)
+    grad = grad.sum(axes, keepdim=True)
     return grad.reshape(shape) if grad._data.shape != shape else grad
 
 

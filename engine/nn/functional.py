@@ -395,14 +395,17 @@ def _nll_coefficients(x, target, weight, ignore_index, mode, total_weight, class
     xp = array_module(x)
     t = _target_indices(x, target)
     valid = t != ignore_index
-    safe = xp.where(valid, t, 0)
-    per_sample = weight._data[safe] if weight is not None else xp.ones(t.shape, x._data.dtype)
-    if mode == MEAN:
-        with backend.quiet_float_errors(x._device):
-            per_sample = per_sample / total_weight._data
+    all_valid = bool(valid.all())
+    safe = t if all_valid else xp.where(valid, t, 0)
+    # PyTorch's order: -(1 / total_weight), then times the sample's weight
+    per_sample = -1 if mode != MEAN else -(1 / total_weight._data)
+    if weight is not None:
+        per_sample = weight._data[safe] * per_sample
+    if not all_valid:
+        per_sample = xp.where(valid, per_sample, 0)
     # one value per sample, scattered into zeros (cheaper than comparing against a dense one-hot)
     data = xp.zeros(x.shape, x._data.dtype)
-    data[_class_index(xp, safe, class_dim)] = xp.where(valid, -per_sample, 0)
+    data[_class_index(xp, safe, class_dim)] = per_sample
     return wrap(data, x._dtype, x._device)
 
 
@@ -421,7 +424,7 @@ def _class_index(xp, classes, class_dim):
 
 def _target_indices(input, target):
     """The class indices as int64; one sample (a 1-D input) may give its target as [t]."""
-    t = target._data.astype("int64", copy=False)
+    t = target._data.astype(dtypes.int64.numpy, copy=False)
     return t.reshape(()) if input.ndim == 1 else t
 
 
@@ -438,8 +441,8 @@ def _nll_loss_nd(input, target, weight, mode, ignore_index):
     4-D to nll_loss2d, and others are viewed as 4-D (N, C, 1, -1) first."""
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    target_batch = target.shape[0] if target.ndim else 0
-    if input.ndim != 1 and input.shape[0] != target_batch:
+    target_batch = target._data.shape[0] if target.ndim else 0
+    if input.ndim != 1 and input._data.shape[0] != target_batch:
         raise ValueError(
             f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target_batch})."
         )
@@ -463,9 +466,9 @@ def _nll_loss(input, target, weight, mode, ignore_index):
         raise RuntimeError("input tensor should be 1D or 2D")
     if target.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+    if input.ndim == 1 and target.ndim == 1 and target._data.shape[0] != 1:
         raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
-    n_classes = input.shape[-1]
+    n_classes = input._data.shape[-1]
     if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
         raise RuntimeError(
             f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
@@ -496,7 +499,7 @@ def _nll_loss2d(input, target, weight, mode, ignore_index):
 
 
 def _check_nll_dtypes(input, target, weight, kernel):
-    if target._dtype not in (dtypes.int64, dtypes.uint8):
+    if target._dtype is not dtypes.int64 and target._dtype is not dtypes.uint8:
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {scalar_type_name(target._dtype)}"
         )
@@ -530,21 +533,22 @@ def _nll_forward(input, target, weight, mode, ignore_index, node_class):
         raise IndexError(f"Target {int(t[out_of_bounds].reshape(-1)[0])} is out of bounds.")
     safe = t if all_valid else xp.where(valid, t, 0)
     picked = x[_class_index(xp, safe, class_dim)]
-    per_sample = weight._data[safe] * valid if weight is not None else valid.astype(x.dtype)
-    losses = -picked * per_sample
-    if not all_valid:
-        losses = xp.where(valid, losses, 0)
-    losses = losses.astype(x.dtype, copy=False)
+    if weight is None and all_valid:  # the common case again: every sample counts once
+        losses, counted = -picked, t.size
+    else:
+        per_sample = weight._data[safe] * valid if weight is not None else valid.astype(x.dtype)
+        losses = xp.where(valid, -picked * per_sample, 0).astype(x.dtype, copy=False)
+        counted = per_sample.sum()
     # the weight counted (PyTorch leaves it 0 when a batch is not reduced)
-    total_weight = xp.asarray(0 if mode == NONE and x.ndim > 1 else per_sample.sum(), dtype=x.dtype)
+    total_weight = xp.asarray(0 if mode == NONE and x.ndim > 1 else counted, dtype=x.dtype)
     if mode == NONE:
         data = losses
     elif mode == SUM:
-        data = xp.asarray(losses.sum())
+        data = losses.sum()
     else:
         # NOTE: nothing counted (all ignored, or zero weights) gives nan, as 0 / 0 does
         with backend.quiet_float_errors(input._device):
-            data = xp.asarray(losses.sum() / total_weight)
+            data = losses.sum() / total_weight
     out = wrap(data.astype(x.dtype, copy=False), input._dtype, input._device)
     if needs_grad(input):
         attach(out, node_class(input)).grad_fn.save(
@@ -565,7 +569,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         reduction = _legacy_reduction(size_average, reduce)
     mode = _reduction_enum(reduction)
     class_dim = 0 if input.ndim == 1 else 1
-    if input.shape == target.shape:
+    if input._data.shape == target._data.shape:
         if not target._dtype.is_floating_point:
             raise RuntimeError(
                 "Expected floating point type for target with class probabilities, got "
