@@ -83,6 +83,7 @@ def _edge(tensor):
 
 
 _NO_EDGE = (None, 0)
+_PLAIN = frozenset({type(None), bool, int, float, str, tuple, list})  # saved values that are no tensors
 _NUMBERS_ONLY = ()  # a node's saved versions when it saved only Python numbers
 
 
@@ -134,6 +135,8 @@ class Node:
         """Keep values for backward; tensors are kept with their version."""
         for name, value in values.items():
             setattr(self, "_saved_" + name, value)
+            if value.__class__ in _PLAIN:
+                continue
             version_box = getattr(value, "_version_box", None)
             if version_box is not None:
                 if not self._versions_of_saved:

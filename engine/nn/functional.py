@@ -394,18 +394,17 @@ def _nll_coefficients(x, target, weight, ignore_index, mode, total_weight, class
     so this is exact at every order."""
     xp = array_module(x)
     t = _target_indices(x, target)
-    valid = t != ignore_index
-    all_valid = bool(valid.all())
-    safe = t if all_valid else xp.where(valid, t, 0)
     # PyTorch's order: -(1 / total_weight), then times the sample's weight
     per_sample = -1 if mode != MEAN else -(1 / total_weight._data)
-    if weight is not None:
-        per_sample = weight._data[safe] * per_sample
-    if not all_valid:
+    if weight is not None or not _every_target_a_class(xp, t, x.shape[class_dim], ignore_index):
+        valid = t != ignore_index
+        t = xp.where(valid, t, 0)
+        if weight is not None:
+            per_sample = weight._data[t] * per_sample
         per_sample = xp.where(valid, per_sample, 0)
     # one value per sample, scattered into zeros (cheaper than comparing against a dense one-hot)
     data = xp.zeros(x.shape, x._data.dtype)
-    data[_class_index(xp, safe, class_dim)] = per_sample
+    data[_class_index(xp, t, class_dim)] = per_sample
     return wrap(data, x._dtype, x._device)
 
 
@@ -524,21 +523,10 @@ def _nll_forward(input, target, weight, mode, ignore_index, node_class):
     xp = array_module(input)
     x, t = input._data, _target_indices(input, target)
     class_dim = 1 if x.ndim > 1 else 0
-    valid = t != ignore_index
-    all_valid = bool(valid.all())  # the common case: no masking needed below
-    out_of_bounds = (t < 0) | (t >= x.shape[class_dim])
-    if not all_valid:
-        out_of_bounds &= valid
-    if out_of_bounds.any():
-        raise IndexError(f"Target {int(t[out_of_bounds].reshape(-1)[0])} is out of bounds.")
-    safe = t if all_valid else xp.where(valid, t, 0)
-    picked = x[_class_index(xp, safe, class_dim)]
-    if weight is None and all_valid:  # the common case again: every sample counts once
-        losses, counted = -picked, t.size
+    if weight is None and _every_target_a_class(xp, t, x.shape[class_dim], ignore_index):
+        losses, counted = -x[_class_index(xp, t, class_dim)], t.size  # each sample counts once
     else:
-        per_sample = weight._data[safe] * valid if weight is not None else valid.astype(x.dtype)
-        losses = xp.where(valid, -picked * per_sample, 0).astype(x.dtype, copy=False)
-        counted = per_sample.sum()
+        losses, counted = _weighted_losses(xp, x, t, weight, ignore_index, class_dim)
     # the weight counted (PyTorch leaves it 0 when a batch is not reduced)
     total_weight = xp.asarray(0 if mode == NONE and x.ndim > 1 else counted, dtype=x.dtype)
     if mode == NONE:
@@ -556,6 +544,27 @@ def _nll_forward(input, target, weight, mode, ignore_index, node_class):
             total_weight=wrap(total_weight, input._dtype, input._device), weight=weight,
         )
     return out
+
+
+def _every_target_a_class(xp, t, n_classes, ignore_index):
+    """Whether no target is ignored or out of bounds, the common case, which needs no masks. One
+    comparison finds both: as unsigned numbers, negative targets are huge."""
+    if 0 <= ignore_index < n_classes:
+        return False
+    return not (t.view(xp.uint64) >= n_classes).any()
+
+
+def _weighted_losses(xp, x, t, weight, ignore_index, class_dim):
+    """(-weight[t] * x[t] per sample, 0 where ignored; their total weight), after PyTorch's check
+    that every target not ignored is a class."""
+    valid = t != ignore_index
+    out_of_bounds = ((t < 0) | (t >= x.shape[class_dim])) & valid
+    if out_of_bounds.any():
+        raise IndexError(f"Target {int(t[out_of_bounds].reshape(-1)[0])} is out of bounds.")
+    safe = xp.where(valid, t, 0)
+    per_sample = weight._data[safe] * valid if weight is not None else valid.astype(x.dtype)
+    losses = xp.where(valid, -x[_class_index(xp, safe, class_dim)] * per_sample, 0)
+    return losses.astype(x.dtype, copy=False), per_sample.sum()
 
 
 # --- cross_entropy ----------------------------------------------------------------------------------

@@ -55,6 +55,21 @@ class MmBackward0(Node):
 
 
 def mm(input, mat2):
+    if not (
+        type(input) is Tensor and type(mat2) is Tensor and input._dtype is mat2._dtype
+        and input._dtype.is_floating_point and input._device is mat2._device
+        and input._data.ndim == 2 and mat2._data.ndim == 2 and input._data.shape[1] == mat2._data.shape[0]
+    ):  # all is well in the common case, checked at once; else find what is wrong, if anything
+        _check_mm(input, mat2)
+    out = wrap(array_module(input).matmul(input._data, mat2._data), input._dtype, input._device)
+    if needs_grad(input, mat2):
+        node = attach(out, MmBackward0(input, mat2)).grad_fn
+        _save_matrices(node, "self", input, "mat2", mat2)
+    return out
+
+
+def _check_mm(input, mat2):
+    """PyTorch's errors for operands mm refuses, in its order."""
     check_tensor("mm", "input", 1, input)
     check_tensor("mm", "mat2", 2, mat2)
     a, b = input._data, mat2._data
@@ -70,11 +85,6 @@ def mm(input, mat2):
     _check_same_dtype(input, mat2)
     _not_for_bool(input._dtype, "addmm_impl_cpu_")
     check_same_device(input, mat2)
-    out = wrap(array_module(input).matmul(a, b), input._dtype, input._device)
-    if needs_grad(input, mat2):
-        node = attach(out, MmBackward0(input, mat2)).grad_fn
-        _save_matrices(node, "self", input, "mat2", mat2)
-    return out
 
 
 def _check_same_dtype(mat1, mat2):

@@ -360,7 +360,7 @@ FUNCTIONS = (
 # numpy's own types and constants, which CuPy re-exports
 NUMPY_NAMES = (
     "bool_", "dtype", "e", "finfo", "float16", "float32", "float64", "iinfo", "inf", "int8",
-    "int16", "int32", "int64", "nan", "newaxis", "pi", "uint8",
+    "int16", "int32", "int64", "nan", "newaxis", "pi", "uint8", "uint64",
 )
 
 
