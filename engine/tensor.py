@@ -145,9 +145,7 @@ class Tensor:
         return self._output_nr
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         return wrap(self._data, self._dtype, self._device, version_box=self._version_box)
@@ -792,6 +790,7 @@ def needs_grad(*inputs):
     return False
 
 
+from . import autograd  # noqa: E402 - loaded before this module, which it never imports
 from .ops import (  # noqa: E402 - the ops need Tensor defined first
     arithmetic, comparison, indexing, inplace, linalg, pointwise, reduction, shape,
 )

@@ -425,6 +425,10 @@ class _Targets:
 
 def _mark_repeated(grads, shared):
     """One tensor sent down several edges (AddBackward0 passes `grad` to both inputs) is shared."""
+    if len(grads) == 2:  # the common case, a binary op
+        if grads[0] is grads[1] and grads[0] is not None:
+            shared.add(id(grads[0]))
+        return
     ids = [id(grad) for grad in grads if grad is not None]
     if len(set(ids)) < len(ids):
         shared.update(ids)

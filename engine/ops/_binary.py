@@ -49,6 +49,11 @@ def operands(a, b):
             return _across_devices(a, b)
         if a._dtype is b._dtype:
             return a._data, b._data, a._dtype, a._device
+        # a float tensor and a mask (relu's backward, masked gradients): numpy's float wins too
+        if b._dtype is dtypes.bool and a._dtype.is_floating_point:
+            return a._data, b._data, a._dtype, a._device
+        if a._dtype is dtypes.bool and b._dtype.is_floating_point:
+            return a._data, b._data, b._dtype, a._device
     elif not (a_is_tensor or b_is_tensor):
         raise TypeError("expected a Tensor operand")
     for x in (a, b):

@@ -308,6 +308,8 @@ def matmul(input, other):
     """input @ other. The dimensions pick the kernel, and so the nodes the graph shows:
     1-D . 1-D is dot, 2-D @ 1-D is mv, 2-D @ 2-D is mm, a vector on the left is a row matrix,
     and batches are either folded into one mm/mv or broadcast, flattened and given to bmm."""
+    if type(input) is Tensor and type(other) is Tensor and input._data.ndim == 2 and other._data.ndim == 2:
+        return mm(input, other)  # the common case, at once
     check_tensor("matmul", "input", 1, input)
     check_tensor("matmul", "other", 2, other)
     dim1, dim2 = input.ndim, other.ndim
