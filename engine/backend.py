@@ -12,11 +12,14 @@ finds no GPU it can use, asking for 'cuda' raises `DeviceUnavailable` saying whi
 else changes.
 """
 import contextlib
+import math
 import re
 import sys
 import warnings
 
 import numpy
+
+from . import numpy_erf
 
 CUDA_EXTRA = "pip install 'grad-magic[cuda]'"
 
@@ -278,13 +281,16 @@ def index_add(xp, target, index, values):
         cupyx.scatter_add(target, index, values)
 
 
-def erf(xp, array):
-    """The error function, elementwise. CuPy has cupyx.scipy.special.erf; numpy has none, so
-    math.erf runs on each element (exact, if slow for big arrays)."""
-    if xp is numpy:
-        import math
+_ERF_ELEMENTWISE_UP_TO = 1024  # math.erf per element is faster: 2 us for 16 elements, not 70
 
-        return numpy.asarray(numpy.frompyfunc(math.erf, 1, 1)(array), dtype=array.dtype)
+
+def erf(xp, array):
+    """The error function, elementwise: CuPy's own, and on the CPU numpy_erf's, or math.erf's
+    for small arrays."""
+    if xp is numpy:
+        if array.size <= _ERF_ELEMENTWISE_UP_TO:
+            return numpy.asarray(numpy.frompyfunc(math.erf, 1, 1)(array), dtype=array.dtype)
+        return numpy_erf.erf(array)
     from cupyx.scipy.special import erf as cupy_erf
 
     return cupy_erf(array)
