@@ -81,14 +81,12 @@ def _view_refused(view, modified):
     itself, or "its base or another view of its base has been"."""
     node = _GRAD_FN.__get__(view)  # as it was: looking at view.grad_fn would make a fresh one
     creation = view._view_creation
+    output = None if node is None else f"Output {view._output_nr} of {_short_name(node)}"
     if creation == NO_GRAD or node is None:
-        if node is None:
-            prefix = "A view was created in"
-        else:
-            prefix = f"Output {view._output_nr} of {_short_name(node)} is a view of a view which was created in"
-        message = f"{prefix} no_grad mode and {modified} modified inplace with grad mode enabled."
+        prefix = "A view was" if node is None else f"{output} is a view of a view which was"
+        message = f"{prefix} created in no_grad mode and {modified} modified inplace with grad mode enabled."
     else:
-        message = f"Output {view._output_nr} of {_short_name(node)} is a view and {modified} modified inplace."
+        message = f"{output} is a view and {modified} modified inplace."
     return message + (_MULTI_OUTPUT_ADVICE if creation == MULTI_OUTPUT else _NO_GRAD_ADVICE)
 
 
@@ -341,13 +339,13 @@ def _through_out_of_place(input, op, operands, keeps_self=False):
 def _records(input, *operands):
     """Whether to record a graph (only floating point tensors take part in one), after
     PyTorch's checks that it can be recorded."""
-    record = _requires_grad(input, *operands) and input._dtype.is_floating_point
+    record = _needs_grad_in_place(input, *operands) and input._dtype.is_floating_point
     if record:
         check_inplace(input)
     return record
 
 
-def _requires_grad(input, *operands):
+def _needs_grad_in_place(input, *operands):
     """Grad mode is on and something requires grad. A view requires grad where its base does; its
     grad_fn is not looked at here (that might make a fresh one), as PyTorch does not."""
     if input.__class__ is View:
@@ -397,7 +395,7 @@ def pow_(input, exponent):
 def _plain(input, other):
     """The common case of an optimizer step (`w -= lr * w.grad` under no_grad): nothing to
     record, a floating point tensor, and a Python number or a tensor of its dtype and device."""
-    if not input._dtype.is_floating_point or _requires_grad(input, other):
+    if not input._dtype.is_floating_point or _needs_grad_in_place(input, other):
         return False
     kind = type(other)
     if kind is float or kind is int:

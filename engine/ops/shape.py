@@ -3,9 +3,10 @@ slice), joins and splits (cat, stack, split, chunk, unbind), repeat, and copies 
 
 Views share their base's array memory and its version counter, so an in-place change to either is
 seen by both. Each is a View (engine/tensor.py) that remembers its base and the step that reads it
-out of its input's array (`lambda a: a.T`): replayed, the steps tell where it lies in the base. Their backward moves the gradient back into the input's shape; where PyTorch
-builds that gradient with a differentiable op of its own (select_backward, slice_backward), so
-do we, so that double backward works and shows PyTorch's node names.
+out of its input's array (`lambda a: a.T`): replayed, the steps tell where it lies in the base.
+Their backward moves the gradient back into the input's shape; where PyTorch builds that gradient
+with a differentiable op of its own (select_backward, slice_backward), so do we, so that double
+backward works and shows PyTorch's node names.
 
 Dims are saved on the nodes as the caller gave them (`_saved_dim` of `unsqueeze(-1)` is -1;
 PyTorch shows the same number as an unsigned 64-bit integer).
