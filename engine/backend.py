@@ -3,17 +3,23 @@
 This module is the only one that knows which library holds a device's arrays. Ops ask it for the
 array module of a device (`array_module`) and call that module's numpy-style functions, which the
 two libraries spell alike. What they spell differently lives here: moving arrays between devices
-(`to_device`, `to_host`), scatter-add (`index_add`), `erf`, and numpy's floating-point warnings
-(`quiet_float_errors`). Random numbers are drawn on the host by engine.random and moved.
+(`to_device`, `to_host`), scatter-add (`index_add`), `erf`, and numpy's floating-point warnings,
+which PyTorch never gives (silenced once, below). Random numbers are drawn on the host by
+engine.random and moved.
 
 CuPy is imported the first time a tensor asks for 'cuda', never before; where it is missing, or
 finds no GPU it can use, asking for 'cuda' raises `DeviceUnavailable` saying which, and nothing
 else changes.
 """
 import contextlib
+import math
 import re
+import sys
+import warnings
 
 import numpy
+
+from . import numpy_erf
 
 CUDA_EXTRA = "pip install 'grad-magic[cuda]'"
 
@@ -211,9 +217,52 @@ def as_host_array(value):
     return numpy.asarray(value)
 
 
+# --- numpy's floating-point warnings ------------------------------------------------------------
+# PyTorch computes inf and nan silently where numpy warns ("divide by zero encountered in log").
+# numpy warns from the Python frame that called it, so the engine's warnings can be told apart,
+# and dropped, when one comes: nothing is spent per op (an errstate per op costs ~1 us), and a
+# user's own numpy code warns as before. A filter in front drops them first (without marking their
+# place as warned, which numpy's own lines share with the user's code); warnings' hook for showing
+# one drops them where that filter is gone: `resetwarnings()` removes it, and a `catch_warnings`
+# block restores the filters it found (pytest's session holds one from before a test module
+# imports the engine). A filter "error" added later still raises first, as for any warning.
+_ENGINE = __name__.partition(".")[0]
+
+
+def _called_by_engine(frame):
+    """Is `frame`, the one that warns, the engine's, or numpy's own Python code (ndarray.sum,
+    numpy.mean, ...) that the engine called?"""
+    while frame is not None and _package_of(frame) == "numpy":
+        frame = frame.f_back
+    return frame is not None and _package_of(frame) == _ENGINE
+
+
+def _package_of(frame):
+    return (frame.f_globals.get("__name__") or "").partition(".")[0]
+
+
+class _CalledByEngine:
+    """The filter's module pattern: warnings call `match` with the warning's module name."""
+
+    def match(self, module):
+        return _called_by_engine(sys._getframe(1))
+
+
+_show_warning = warnings._showwarnmsg  # "Hook to write a warning to a file; replace if you like."
+
+
+def _show_unless_engines(message):
+    if not (issubclass(message.category, RuntimeWarning) and _called_by_engine(sys._getframe(1))):
+        _show_warning(message)
+
+
+warnings.filters.insert(0, ("ignore", None, RuntimeWarning, _CalledByEngine(), 0))
+warnings._showwarnmsg = _show_unless_engines
+
+
 def quiet_float_errors(dev):
-    """A context in which numpy stays silent about inf and nan results (divide by zero, invalid,
-    overflow), as PyTorch does; CuPy never warns, so for it this does nothing."""
+    """A context in which numpy does not even raise those warnings (divide by zero, invalid,
+    overflow); needed only where a filter makes them errors. CuPy never warns."""
     if dev.type == "cpu":
         return numpy.errstate(divide="ignore", invalid="ignore", over="ignore")
     return contextlib.nullcontext()
@@ -232,13 +281,16 @@ def index_add(xp, target, index, values):
         cupyx.scatter_add(target, index, values)
 
 
-def erf(xp, array):
-    """The error function, elementwise. CuPy has cupyx.scipy.special.erf; numpy has none, so
-    math.erf runs on each element (exact, if slow for big arrays)."""
-    if xp is numpy:
-        import math
+_ERF_ELEMENTWISE_UP_TO = 1024  # math.erf per element is faster: 2 us for 16 elements, not 70
 
-        return numpy.asarray(numpy.frompyfunc(math.erf, 1, 1)(array), dtype=array.dtype)
+
+def erf(xp, array):
+    """The error function, elementwise: CuPy's own, and on the CPU numpy_erf's, or math.erf's
+    for small arrays."""
+    if xp is numpy:
+        if array.size <= _ERF_ELEMENTWISE_UP_TO:
+            return numpy.asarray(numpy.frompyfunc(math.erf, 1, 1)(array), dtype=array.dtype)
+        return numpy_erf.erf(array)
     from cupyx.scipy.special import erf as cupy_erf
 
     return cupy_erf(array)

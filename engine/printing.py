@@ -4,7 +4,8 @@
 `torch/_tensor_str.py`: pick the values that will be shown (summarised with `...` above
 `threshold` elements), let those values choose one formatter for the whole tensor (a common width,
 and fixed, integer or scientific notation), lay the rows out nested and wrapped at `linewidth`, then
-append the suffixes (device, size, dtype, grad_fn / requires_grad).
+append the suffixes (device, size, dtype, grad_fn / requires_grad). `element_formatter(values)`
+writes single elements as that print would, for views that lay values out themselves.
 
 Print options are data (`PRINT_OPTS`), changed by `set_printoptions` or, for a while, by the
 `printoptions(...)` context manager.
@@ -251,7 +252,7 @@ def _add_suffixes(text, suffixes, indent):
 
 
 # ---------------------------------------------------------------------------------------------
-# Entry point
+# Entry points
 # ---------------------------------------------------------------------------------------------
 
 def tensor_repr(t):
@@ -265,3 +266,16 @@ def tensor_repr(t):
         + _autograd_suffixes(t)
     )
     return _add_suffixes(PREFIX + body, suffixes, indent)
+
+
+def element_formatter(values, summarize=None):
+    """value -> its text as a print of the numpy array `values` writes that element, without
+    the padding to a common width: `3.`, `4.5000`, `1.0240e+02`, `7`, `True`.
+
+    One notation serves all elements, chosen from the values the print shows: the edges when it
+    is summarised (`summarize`; by default, above PRINT_OPTS.threshold elements).
+    """
+    if summarize is None:
+        summarize = values.size > PRINT_OPTS.threshold
+    formatter = _Formatter(_shown_values(values) if summarize else values, values.dtype.kind == "f")
+    return lambda value: formatter.format(value).strip()

@@ -28,6 +28,8 @@ class Tensor:
     __slots__ = (
         "_data", "_dtype", "_device", "_requires_grad", "grad_fn", "_output_nr", "_grad",
         "_version_box", "_accumulate_node", "_hooks", "_retains_grad", "__weakref__",
+        # a View's own (see View; left unset on other tensors, so that they cost nothing)
+        "_view_base", "_view_replay", "_view_version", "_view_creation",
     )
 
     def __init__(self, *args, **kwargs):
@@ -149,6 +151,14 @@ class Tensor:
 
     def detach(self):
         return wrap(self._data, self._dtype, self._device, version_box=self._version_box)
+
+    @property
+    def _base(self):
+        """The tensor this one is a view of; None: it is not a view (see View)."""
+        return None
+
+    def _is_view(self):
+        return False
 
     def detach_(self):
         if self.grad_fn is not None:
@@ -702,6 +712,62 @@ class Tensor:
         return inplace.pow_(self, exponent)
 
 
+_GRAD_FN = Tensor.grad_fn  # the slot itself, which View's grad_fn property reads and writes
+
+# How a view came to be, as PyTorch's CreationMeta: an in-place op on a view made in no_grad mode,
+# or on one of several views one op returned (split, unbind), is refused.
+DEFAULT, NO_GRAD, MULTI_OUTPUT = "default", "no_grad", "multi_output"
+
+
+class View(Tensor):
+    """A tensor sharing its base's memory (`y[0]`, `y.t()`, `y.view(4)`), as PyTorch's views do.
+
+    It remembers its base (`_base`: the first tensor that is not a view; a view of a view has its
+    base's), the steps that read it out of the base's array (`_view_replay`, replayed to find
+    where it lies in the base), and the version it had when its grad_fn was last set. An in-place
+    op on it rewrites the base's history (CopySlices, ops/inplace.py); once the base or any of its
+    views changed in place, its grad_fn is made afresh from the base's when next looked at
+    (AsStridedBackward0), as PyTorch does.
+    """
+
+    __slots__ = ()
+
+    @property
+    def grad_fn(self):
+        node = _GRAD_FN.__get__(self)
+        if self._view_version == self._version_box[0]:
+            return node
+        return inplace.view_grad_fn(self, node)
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        _GRAD_FN.__set__(self, node)
+
+    @property
+    def requires_grad(self):
+        # PyTorch's rule for views: a view of a base that requires grad does (even one made in
+        # no_grad mode, which has no grad_fn)
+        return self._requires_grad or _GRAD_FN.__get__(self) is not None or self._view_base.requires_grad
+
+    requires_grad = requires_grad.setter(Tensor.requires_grad.fset)
+
+    @property
+    def _base(self):
+        return self._view_base
+
+    def _is_view(self):
+        return True
+
+    def detach_(self):
+        raise RuntimeError(
+            "Can't detach views in-place. Use detach() instead. If you are using "
+            "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+            "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+            "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+            "torch/optim/optimizer.py as the solution."
+        )
+
+
 _NON_LEAF_REQUIRES_GRAD = (
     "you can only change requires_grad flags of leaf variables. If you want to use a computed "
     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
@@ -761,6 +827,27 @@ def wrap(data, dtype, device, grad_fn=None, output_nr=0, version_box=None):
     return tensor
 
 
+def view_of(input, data, step, multi_output=False):
+    """A View of `input` around `data` (a view of input's array), which `step(array)` reads out of
+    an array shaped like input's; it shares input's version counter."""
+    view = wrap(data, input._dtype, input._device, version_box=input._version_box)
+    view.__class__ = View
+    if input.__class__ is View:  # a view of a view: the same base, one step more
+        view._view_base = input._view_base
+        view._view_replay = input._view_replay + (step,)
+        inherited = input._view_creation
+    else:
+        view._view_base = input
+        view._view_replay = (step,)
+        inherited = DEFAULT
+    view._view_version = input._version_box[0]
+    if not _GradMode.enabled:
+        view._view_creation = NO_GRAD
+    else:
+        view._view_creation = MULTI_OUTPUT if multi_output else inherited
+    return view
+
+
 def wrapped_number(value):
     """A Python number as PyTorch wraps it to take part in an op: a 0-d CPU tensor of the number's
     own C++ type (long, double, bool), as `(x * 2).grad_fn._saved_other` shows `tensor(2)`."""
@@ -785,7 +872,11 @@ def needs_grad(*inputs):
     if not _GradMode.enabled:
         return False
     for t in inputs:
-        if isinstance(t, Tensor) and (t._requires_grad or t.grad_fn is not None):
+        if isinstance(t, Tensor) and (
+            t._requires_grad or t.grad_fn is not None
+            # a view made in no_grad mode has no grad_fn, but requires grad where its base does
+            or (t.__class__ is View and t._view_base.requires_grad)
+        ):
             return True
     return False
 

@@ -296,49 +296,33 @@ def _put_into_zeros(values, sizes, np_index, indices):
 
 
 # === setitem =======================================================================================
-# Writing with `[]` (`setitem`, index_put_, CopySlices) belongs to another part of the engine and
-# is added below this line. getitem above does not depend on it.
-#
 # `x[index] = value` as PyTorch's set_item does it: the view items of the index (ints, slices,
 # None) pick a view of x, as getitem does; with no advanced item left the value is copied into
 # that view (copy_, or fill_ for a 0-d value), else it is put at the advanced indices
-# (index_put_). The graph shows CopySlices on x when the write went through a view of x, and
-# CopyBackwards, FillBackward3 or IndexPutBackward0 when it went into x itself. Either way x's
-# old values keep the gradient outside the written region, and the value gets the region's.
+# (index_put_). Written through a view, the write is an in-place op on a view like any other:
+# x's grad_fn becomes CopySlices (ops/inplace.py). Either way x's old values keep the gradient
+# outside the written region, and the value gets the region's.
 from .inplace import (  # noqa: E402 - setitem's own imports, kept with its section
-    CopyBackwards, FillBackward3, check_inplace, check_number_fits, check_writable, commit,
+    CopyBackwards, FillBackward3, _records, check_number_fits, check_writable, commit,
     scalar_type_name, write,
 )
 from .pointwise import where  # noqa: E402
 
 
-class CopySlices(Node):
-    """`x[index] = value` written through a view of x (`x[0] = v`, `x[1:, [0, 2]] = v`)."""
-
-    def name(self):
-        return "torch::autograd::CopySlices"
-
-    def backward(self, grad):
-        return _region_gradients(self, grad)
-
-
 class IndexPutBackward0(Node):
-    """`x[index] = value` with advanced indices into x itself (`x[mask] = v`, `x[:, [0, 2]] = v`)."""
+    """`x[index] = value` with advanced indices (`x[mask] = v`, `x[:, [0, 2]] = v`)."""
 
     def backward(self, grad):
-        return _region_gradients(self, grad)
-
-
-def _region_gradients(node, grad):
-    index = node._index
-    grad_self = grad_value = None
-    if node.should_compute_output(0):  # the old values were overwritten in the region
-        keep = wrap(array_module(grad).ones(grad._data.shape, dtype=dtypes.bool.numpy), dtypes.bool, grad._device)
-        _put(keep, index, False)
-        grad_self = where(keep, grad, 0.0)
-    if node.should_compute_output(1):
-        grad_value = getitem(grad, index)  # NOTE: an index repeated in index_put_ gets it twice
-    return grad_self, grad_value
+        index = self._index
+        grad_self = grad_value = None
+        if self.should_compute_output(0):  # the old values were overwritten at the index
+            keep = array_module(grad).ones(grad._data.shape, dtype=dtypes.bool.numpy)
+            keep[index] = False
+            grad_self = where(wrap(keep, dtypes.bool, grad._device), grad, 0.0)
+        if self.should_compute_output(1):
+            # NOTE: an index repeated in index_put_ gets the gradient twice
+            grad_value = _gather(grad, index, self._saved_indices)
+        return grad_self, grad_value
 
 
 def setitem(input, index, value):
@@ -347,12 +331,10 @@ def setitem(input, index, value):
         return
     if index is True:  # x[True] = v writes all of x[None]
         index = None
-    region, through_view, advanced = _locate(input, index)
+    region, advanced = _locate(input, index)
     if not advanced:
         value = _copyable_to(value, region)
-    record = needs_grad(input, value) and input._dtype.is_floating_point
-    if record:
-        check_inplace(input, region_is_view=through_view)
+    record = _records(region, value)
     check_writable(input)
     if advanced:
         np_index, value = _index_put_operands(region, advanced, value)
@@ -360,19 +342,17 @@ def setitem(input, index, value):
         np_index = Ellipsis
     node = None
     if record:
-        if through_view:
-            node = CopySlices(input, value)
-        elif advanced:
-            node = IndexPutBackward0(input, value)
+        if advanced:
+            node = IndexPutBackward0(region, value)
             node.save(accumulate=False, indices=tuple(advanced))
+            node._index = np_index
         elif value._data.ndim == 0:
-            node = FillBackward3(input, value)
+            node = FillBackward3(region, value)
         else:
-            node = CopyBackwards(input, value)
+            node = CopyBackwards(region, value)
             node._source_device = value._device
-        node._index = index
     write(region, backend.to_device(value._data, input._device), np_index)
-    commit(input, node)
+    commit(region, node)
 
 
 def _value_tensor(input, value):
@@ -389,23 +369,13 @@ def _value_tensor(input, value):
 
 
 def _locate(input, index):
-    """The view of `input` that the index's view items pick, whether it is a real view (not all of
-    `input`), and the advanced indices left to apply to it. The views are untracked: only their
-    memory matters, which is `input`'s."""
-    whole = wrap(input._data, input._dtype, input._device)
+    """The part of `input` that the index's view items pick (`input` itself, or a view of it) and
+    the advanced indices left to apply to it."""
     if _is_int(index):  # a lone int or slice is taken as getitem takes it (its errors too)
-        region, advanced = select(whole, 0, int(index), real_dim=0), []
-    elif type(index) is slice:
-        region, advanced = _slice(whole, 0, index, skip_full=True), []
-    else:
-        region, advanced = _apply_basic(whole, _as_tuple(index))
-    return region, region is not whole, advanced
-
-
-def _put(input, index, data):
-    """input[index] = data, for arrays or numbers, with no checks, version or graph."""
-    region, _, advanced = _locate(input, index)
-    region._data[_numpy_index(region, advanced) if advanced else Ellipsis] = data
+        return select(input, 0, int(index), real_dim=0), []
+    if type(index) is slice:
+        return _slice(input, 0, index, skip_full=True), []
+    return _apply_basic(input, _as_tuple(index))
 
 
 def _copyable_to(value, region):

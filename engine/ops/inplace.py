@@ -2,26 +2,23 @@
 
 Each one takes PyTorch's steps, in this order:
 1. refuse what autograd can't record (`check_inplace`): a leaf that requires grad while grad
-   mode is on (`w -= lr * w.grad` belongs under `no_grad()`), or a view of one;
+   mode is on (`w -= lr * w.grad` belongs under `no_grad()`), a view of one, a view made in
+   no_grad mode or one of several views one op returned (split, unbind);
 2. compute the new values and check them (shape, dtype) without touching the tensor, so that
    an error leaves every tensor and graph as it was;
 3. write them into the tensor's own array, which its views share, and bump the version counter
    it shares with them (`commit`): a node that saved the tensor for backward sees the change;
 4. when a graph is recorded, the op's node becomes the tensor's grad_fn, its first edge the
    tensor's previous grad_fn: after `y = x * 2; y.add_(1)`, y.grad_fn is AddBackward0 and its
-   next_functions start with (MulBackward0, 0).
+   next_functions start with (MulBackward0, 0). On a view (`y[0].mul_(2)`) the change is the
+   base's: the base's grad_fn becomes CopySlices, which runs the op's node on the view's part of
+   the gradient, and the view's grad_fn is made afresh from it (AsStridedBackward0), as any view
+   of a base changed in place gets when next looked at.
 
 The arithmetic ones run the out-of-place op (`add_` runs `add`) and write its result back, so
 both record the same node, as in PyTorch (AddBackward0 for `x + 1` and `x.add_(1)`). Where that
 node keeps the tensor's values for backward (MulBackward0 keeps `self` for the other operand's
 gradient), it is given a copy of the old values, as PyTorch keeps the original self.
-
-NOTE: PyTorch remembers each view's base: an in-place op on a view `y[0].mul_(2)` rewrites the
-base's grad_fn (CopySlices), and a view taken before its base changed in place gets a fresh
-grad_fn when next used. Engine tensors do not record their base, so an in-place op on a view
-that is part of a recorded graph is refused with a clear error (`y[index] = value`, which
-knows its base, is the way to write into part of a tensor that requires grad), and a view taken
-before its base changed in place keeps its old grad_fn: gradients through it miss that change.
 """
 import builtins
 import math
@@ -29,24 +26,24 @@ import numbers
 
 from .. import backend, dtypes, random
 from ..autograd import graph
-from ..autograd.graph import AccumulateGrad, Node
-from ..tensor import Tensor, attach, needs_grad, wrap
-from . import arithmetic, pointwise
+from ..autograd.grad_mode import _GradMode
+from ..autograd.graph import Node, _short_name
+from ..tensor import _GRAD_FN, DEFAULT, MULTI_OUTPUT, NO_GRAD, Tensor, View, attach, needs_grad, wrap
+from . import arithmetic, indexing, pointwise
 from ._binary import array_module
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
-
-# Backward nodes of ops whose output is a view of their input (shares its memory).
-_VIEW_NODES = frozenset({
-    "AliasBackward0", "AsStridedBackward0", "DiagonalBackward0", "ExpandBackward0",
-    "NarrowBackward0", "PermuteBackward0", "SelectBackward0", "SliceBackward0",
-    "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2", "TBackward0",
-    "TransposeBackward0", "UnfoldBackward0", "UnsqueezeBackward0", "ViewBackward0",
-})
-# Views that come several at a time: PyTorch refuses in-place ops on them outright.
-_MULTI_VIEW_NODES = {"SplitBackward0": "Split", "SplitWithSizesBackward0": "SplitWithSizes",
-                     "UnbindBackward0": "Unbind"}
+_MULTI_OUTPUT_ADVICE = (
+    " This view is the output of a function that returns multiple views. Such functions do not "
+    "allow the output views to be modified inplace. You should replace the inplace operation by an "
+    "out-of-place one."
+)
+_NO_GRAD_ADVICE = (
+    " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the no_grad block (if you "
+    "don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+)
 
 _SCALAR_TYPE_NAMES = {  # PyTorch's ScalarType names, used in its dtype messages
     "float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
@@ -63,38 +60,34 @@ def scalar_type_name(dtype):
 
 
 # --- the steps every in-place op takes --------------------------------------------------------
-def check_inplace(tensor, region_is_view=False):
+def check_inplace(tensor):
     """Raise PyTorch's error when an in-place op on `tensor` can't be recorded.
 
     Called only when the op records a graph (grad mode on, something requires grad).
-    `region_is_view`: the op writes through a view of `tensor` (`x[0] = 1` fills the view x[0]).
     """
-    node = tensor.grad_fn
-    if node is None:
-        if tensor._requires_grad:
-            raise RuntimeError(VIEW_OF_LEAF_MESSAGE if region_is_view else LEAF_MESSAGE)
-        return
-    name = type(node).__name__
-    if name in _MULTI_VIEW_NODES:
-        raise RuntimeError(
-            f"Output {tensor._output_nr} of {_MULTI_VIEW_NODES[name]} is a view and is being "
-            "modified inplace. This view is the output of a function that returns multiple views. "
-            "Such functions do not allow the output views to be modified inplace. You should "
-            "replace the inplace operation by an out-of-place one."
-        )
-    if name not in _VIEW_NODES:
-        return
-    base = node  # a view of a view shares the first one's base: look through them all
-    while base is not None and type(base).__name__ in _VIEW_NODES:
-        base = base.next_functions[0][0]
-    if isinstance(base, AccumulateGrad):
-        raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
-    raise NotImplementedError(
-        f"in-place operation on a view ({name}) of a tensor that requires grad: PyTorch would "
-        "rewrite the base tensor's grad_fn (CopySlices), but engine tensors do not record their "
-        "base, so this engine does not support it. Write into the base instead "
-        "(`base[index] = new_values`) or use the out-of-place op (`y = y.add(1)`)."
-    )
+    if tensor.__class__ is View:
+        if tensor._view_creation != DEFAULT:
+            raise RuntimeError(_view_refused(tensor, "is being"))
+        base = tensor._view_base
+        if base.grad_fn is None and base._requires_grad:
+            raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+    elif tensor.grad_fn is None and tensor._requires_grad:
+        raise RuntimeError(LEAF_MESSAGE)
+
+
+def _view_refused(view, modified):
+    """PyTorch's words for a view whose base can't be rewritten: one made in no_grad mode, or one
+    of several views one op returned. `modified`: "is being" for an in-place op on the view
+    itself, or "its base or another view of its base has been"."""
+    node = _GRAD_FN.__get__(view)  # as it was: looking at view.grad_fn would make a fresh one
+    creation = view._view_creation
+    output = None if node is None else f"Output {view._output_nr} of {_short_name(node)}"
+    if creation == NO_GRAD or node is None:
+        prefix = "A view was" if node is None else f"{output} is a view of a view which was"
+        message = f"{prefix} created in no_grad mode and {modified} modified inplace with grad mode enabled."
+    else:
+        message = f"{output} is a view and {modified} modified inplace."
+    return message + (_MULTI_OUTPUT_ADVICE if creation == MULTI_OUTPUT else _NO_GRAD_ADVICE)
 
 
 def check_writable(tensor):
@@ -188,18 +181,132 @@ def write(tensor, data, index=Ellipsis):
 
 
 def commit(tensor, node=None):
-    """The values have changed: bump the version and, when recorded, make `node` the grad_fn."""
+    """The values have changed: bump the version and, when recorded, make `node` the grad_fn
+    (on a view, the base's grad_fn becomes CopySlices around `node`)."""
     tensor._version_box[0] += 1
     if node is not None:
-        previous = tensor.grad_fn
-        if tensor._retains_grad and previous is not None and previous._hooks is not None:
-            # retain_grad() follows the tensor: its .grad is that of the new values
-            previous._hooks.retained.pop(tensor._output_nr, None)
-        attach(tensor, node)
-        tensor._output_nr = 0
-        if tensor._retains_grad:
-            graph.retain_grad(tensor)
+        if tensor.__class__ is View:
+            base = tensor._view_base
+            _set_grad_fn(base, CopySlices(base, tensor, node), base.grad_fn)
+        else:
+            _set_grad_fn(tensor, node, tensor.grad_fn)
     return tensor
+
+
+def _set_grad_fn(tensor, node, previous):
+    if tensor._retains_grad and previous is not None and previous._hooks is not None:
+        # retain_grad() follows the tensor: its .grad is that of the new values
+        previous._hooks.retained.pop(tensor._output_nr, None)
+    attach(tensor, node)
+    tensor._output_nr = 0
+    if tensor._retains_grad:
+        graph.retain_grad(tensor)
+
+
+# --- in-place on views: the base's history rewritten (CopySlices) ----------------------------------
+def _positions(base_shape, device, replay):
+    """Where each element of a view lies in its base: the base's element numbers (row-major),
+    read out by the steps that made the view (the base's memory order does not matter)."""
+    at = backend.array_module(device).arange(math.prod(base_shape)).reshape(base_shape)
+    for step in replay:
+        at = step(at)
+    return at
+
+
+class _ViewPlace:
+    """What CopySlices and AsStridedBackward0 keep of a view: its base's shape and device and the
+    steps that read the view out of it; the positions are worked out in backward, when needed
+    (`y[i] = v` in a loop makes many such nodes)."""
+
+    def _keep_place(self, base, view):
+        self._base_shape = base._data.shape
+        self._base_device = base._device
+        self._replay = view._view_replay
+
+    def _index(self):
+        """The view's positions as a numpy index into the flattened base, and as a tensor."""
+        positions = _positions(self._base_shape, self._base_device, self._replay)
+        return (positions,), (wrap(positions, dtypes.int64, self._base_device),)
+
+
+class CopySlices(_ViewPlace, Node):
+    """An in-place op on a view, recorded on the view's base. The base's gradient passes through
+    outside the view; on the view's part, the op's own node (`fn`, hidden) runs. Its edges are the
+    base's old grad_fn and the op's other inputs, as in PyTorch."""
+
+    def __init__(self, base, view, fn):
+        Node.__init__(self, base)
+        self.next_functions += fn.next_functions[1:]
+        self._fn = fn
+        self._keep_place(base, view)
+
+    def name(self):
+        return "torch::autograd::CopySlices"
+
+    def backward(self, grad):
+        fn = self._fn
+        if fn._versions_of_saved is not None or fn._freed:
+            fn.check_saved()  # the executor checks only this node's own
+        index, indices = self._index()
+        flat = grad.reshape(-1)
+        grads = fn.backward(indexing._gather(flat, index, indices))
+        if type(grads) is not tuple:
+            grads = (grads,)
+        grad_base = None
+        if self.should_compute_output(0):
+            outside = array_module(grad).ones(flat._data.shape, dtype=dtypes.bool.numpy)
+            outside[index] = False
+            grad_base = pointwise.where(wrap(outside, dtypes.bool, grad._device), flat, 0.0)
+            if grads[0] is not None:  # what the op's node gives its input goes in the view's place
+                grad_base = grad_base + indexing._put_into_zeros(grads[0], flat._data.shape, index, indices)
+            grad_base = grad_base.reshape(self._base_shape)
+        return (grad_base, *grads[1:])
+
+    def release(self):
+        self._fn.release()
+        Node.release(self)
+
+
+class AsStridedBackward0(_ViewPlace, Node):
+    """A view's grad_fn made afresh after its base (or another of its views) changed in place:
+    the gradient goes back into the view's place in the base (added up where an expanded view
+    repeats an element). PyTorch names it after as_strided, which it uses to remake the view."""
+
+    def backward(self, grad):
+        index, indices = self._index()
+        flat = indexing._put_into_zeros(grad, (math.prod(self._base_shape),), index, indices)
+        return (flat.reshape(self._base_shape),)
+
+    @property
+    def _saved_storage_offset(self):
+        """Where the view's first element lies in the base's memory (NOTE: counted from the base's
+        own first element, which in PyTorch may itself lie further into its storage)."""
+        positions = _positions(self._base_shape, self._base_device, self._replay)
+        if positions.size == 0:
+            return 0
+        first, offset = int(positions.reshape(-1)[0].item()), 0
+        for size, stride in reversed(tuple(zip(self._base_shape, self._base_strides))):
+            first, place = divmod(first, size)
+            offset += place * stride
+        return offset
+
+
+def view_grad_fn(view, node):
+    """The grad_fn of a view whose base (or another of its views) changed in place since `node`
+    was set: a fresh AsStridedBackward0 from the base's grad_fn now (View.grad_fn asks)."""
+    base = view._view_base
+    if node is None and not base.requires_grad:
+        return None
+    if view._view_creation != DEFAULT:
+        raise RuntimeError(_view_refused(view, "its base or another view of its base has been"))
+    view._view_version = view._version_box[0]
+    fresh = AsStridedBackward0(base)
+    fresh._keep_place(base, view)
+    itemsize = view._dtype.itemsize
+    fresh._base_strides = tuple(stride // itemsize for stride in base._data.strides)
+    fresh.save(size=view._data.shape, stride=tuple(stride // itemsize for stride in view._data.strides))
+    _set_grad_fn(view, fresh, node)
+    return fresh
 
 
 def _old_values(tensor):
@@ -232,10 +339,18 @@ def _through_out_of_place(input, op, operands, keeps_self=False):
 def _records(input, *operands):
     """Whether to record a graph (only floating point tensors take part in one), after
     PyTorch's checks that it can be recorded."""
-    record = needs_grad(input, *operands) and input._dtype.is_floating_point
+    record = _needs_grad_in_place(input, *operands) and input._dtype.is_floating_point
     if record:
         check_inplace(input)
     return record
+
+
+def _needs_grad_in_place(input, *operands):
+    """Grad mode is on and something requires grad. A view requires grad where its base does; its
+    grad_fn is not looked at here (that might make a fresh one), as PyTorch does not."""
+    if input.__class__ is View:
+        return _GradMode.enabled and (input.requires_grad or needs_grad(*operands))
+    return needs_grad(input, *operands)
 
 
 def _zeros_like(grad):
@@ -280,7 +395,7 @@ def pow_(input, exponent):
 def _plain(input, other):
     """The common case of an optimizer step (`w -= lr * w.grad` under no_grad): nothing to
     record, a floating point tensor, and a Python number or a tensor of its dtype and device."""
-    if not input._dtype.is_floating_point or needs_grad(input, other):
+    if not input._dtype.is_floating_point or _needs_grad_in_place(input, other):
         return False
     kind = type(other)
     if kind is float or kind is int:

@@ -2,9 +2,11 @@
 slice), joins and splits (cat, stack, split, chunk, unbind), repeat, and copies (clone, to).
 
 Views share their base's array memory and its version counter, so an in-place change to either is
-seen by both. Their backward moves the gradient back into the input's shape; where PyTorch
-builds that gradient with a differentiable op of its own (select_backward, slice_backward), so
-do we, so that double backward works and shows PyTorch's node names.
+seen by both. Each is a View (engine/tensor.py) that remembers its base and the step that reads it
+out of its input's array (`lambda a: a.T`): replayed, the steps tell where it lies in the base.
+Their backward moves the gradient back into the input's shape; where PyTorch builds that gradient
+with a differentiable op of its own (select_backward, slice_backward), so do we, so that double
+backward works and shows PyTorch's node names.
 
 Dims are saved on the nodes as the caller gave them (`_saved_dim` of `unsqueeze(-1)` is -1;
 PyTorch shows the same number as an unsigned 64-bit integer).
@@ -13,12 +15,8 @@ import operator
 
 from .. import backend, dtypes
 from ..autograd.graph import Node, sum_to
-from ..tensor import Tensor, _wrap_dim, attach, needs_grad, wrap
+from ..tensor import Tensor, _wrap_dim, attach, needs_grad, view_of, wrap
 from ._binary import array_module, check_same_device
-
-def _view_of(input, data):
-    """A view shares its base's version counter: in-place changes to either are seen by both."""
-    return wrap(data, input._dtype, input._device, version_box=input._version_box)
 
 
 def _int_sizes(op, sizes):
@@ -127,7 +125,7 @@ def _viewable(old_shape, old_strides, new_shape):
 
 
 def _view_data(input, shape):
-    return _view_of(input, input._data.reshape(shape))
+    return view_of(input, input._data.reshape(shape), lambda a: a.reshape(shape))
 
 
 def view(input, shape):
@@ -189,8 +187,10 @@ class TransposeBackward0(Node):
 def transpose(input, dim0, dim1):
     ndim = input._data.ndim
     d0, d1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
-    data = input._data.swapaxes(d0, d1) if ndim else input._data
-    out = _view_of(input, data)
+    if ndim:
+        out = view_of(input, input._data.swapaxes(d0, d1), lambda a: a.swapaxes(d0, d1))
+    else:
+        out = view_of(input, input._data, _same)
     if needs_grad(input):
         attach(out, TransposeBackward0(input)).grad_fn.save(dim0=dim0, dim1=dim1)
     return out
@@ -208,7 +208,7 @@ def t(input):
     ndim = input._data.ndim
     if ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
-    out = _view_of(input, input._data.T if ndim == 2 else input._data)
+    out = view_of(input, input._data.T, lambda a: a.T) if ndim == 2 else view_of(input, input._data, _same)
     if needs_grad(input):
         attach(out, TBackward0(input))
     return out
@@ -235,7 +235,7 @@ def permute(input, dims):
     wrapped = tuple(_wrap_dim(d, ndim) for d in dims)
     if len(set(wrapped)) != ndim:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    out = _view_of(input, input._data.transpose(wrapped))
+    out = view_of(input, input._data.transpose(wrapped), lambda a: a.transpose(wrapped))
     if needs_grad(input):
         attach(out, PermuteBackward0(input)).grad_fn.save(dims=tuple(dims))
     return out
@@ -250,7 +250,7 @@ class UnsqueezeBackward0(Node):
 def unsqueeze(input, dim):
     d = _wrap_dim(dim, input._data.ndim + 1)
     shape = input._data.shape
-    out = _view_of(input, input._data.reshape(shape[:d] + (1,) + shape[d:]))
+    out = _view_data(input, shape[:d] + (1,) + shape[d:])
     if needs_grad(input):
         attach(out, UnsqueezeBackward0(input)).grad_fn.save(dim=dim)
     return out
@@ -358,10 +358,11 @@ def _expanded_shape(input, sizes):
 
 def expand(input, sizes):
     target = _expanded_shape(input, _int_sizes("expand", sizes))
-    data = input._data
-    if target != data.shape:
-        data = array_module(input).broadcast_to(data, target)
-    out = _view_of(input, data)
+    if target != input._data.shape:
+        xp = array_module(input)
+        out = view_of(input, xp.broadcast_to(input._data, target), lambda a: xp.broadcast_to(a, target))
+    else:
+        out = view_of(input, input._data, _same)
     if needs_grad(input):
         attach(out, ExpandBackward0(input)).grad_fn.save(self_sym_sizes=input._data.shape)
     return out
@@ -372,6 +373,15 @@ def _along(dim, item):
     """A numpy index taking `item` along `dim` and everything elsewhere. The trailing Ellipsis
     keeps the result an array view even when every dim is taken (numpy would give a scalar)."""
     return (slice(None),) * dim + (item, Ellipsis)
+
+
+def _same(array):
+    return array
+
+
+def _view_at(input, index, multi_output=False):
+    """input[index] (a numpy basic index), as a view."""
+    return view_of(input, input._data[index], lambda a: a[index], multi_output)
 
 
 class SelectBackward0(Node):
@@ -398,7 +408,7 @@ def select(input, dim, index, *, real_dim=None):
                 f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {d}"
             )
         raise IndexError(f"index {index} is out of bounds for dimension {real_dim} with size {size}")
-    out = _view_of(input, input._data[_along(d, index)])
+    out = _view_at(input, _along(d, index))
     if needs_grad(input):
         attach(out, SelectBackward0(input)).grad_fn.save(dim=dim, index=index, self_sym_sizes=shape)
     return out
@@ -429,7 +439,7 @@ def slice_along(input, dim, start, end, step=1):
     `start` and `end` are saved as given (an open end is saved as 2**63 - 1, as PyTorch does)."""
     shape = input._data.shape
     d = dim if 0 <= dim < len(shape) else _wrap_dim(dim, len(shape))
-    out = _view_of(input, input._data[_along(d, slice(start, end, step))])
+    out = _view_at(input, _along(d, slice(start, end, step)))
     if needs_grad(input):
         attach(out, SliceBackward0(input)).grad_fn.save(
             dim=dim, end=end, self_sym_sizes=shape, start=start, step=step
@@ -458,7 +468,7 @@ class AliasBackward0(Node):
 
 def alias(input):
     """The same values as a new tensor (a view of all of it): what `x[...]` gives."""
-    out = _view_of(input, input._data)
+    out = view_of(input, input._data, _same)
     if needs_grad(input):
         attach(out, AliasBackward0(input))
     return out
@@ -608,9 +618,9 @@ class SplitWithSizesBackward0(Node):
 
 
 def _pieces(input, d, sizes):
-    data, pieces, start = input._data, [], 0
+    pieces, start = [], 0
     for size in sizes:
-        pieces.append(_view_of(input, data[_along(d, slice(start, start + size))]))
+        pieces.append(_view_at(input, _along(d, slice(start, start + size)), multi_output=True))
         start += size
     return pieces
 
@@ -687,8 +697,7 @@ def unbind(input, dim=0):
     if ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _wrap_dim(dim, ndim)
-    data = input._data
-    pieces = [_view_of(input, data[_along(d, index)]) for index in range(data.shape[d])]
+    pieces = [_view_at(input, _along(d, index), multi_output=True) for index in range(input._data.shape[d])]
     if not needs_grad(input):
         return tuple(pieces)
     node = UnbindBackward0(input)

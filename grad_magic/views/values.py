@@ -39,14 +39,12 @@ def element_formatter(array):
     PyTorch chooses one notation for a whole tensor from the values its print shows: whole
     floats as `27.`, fixed `4.5000`, or scientific `1.0240e+02` when magnitudes span a wide
     range; integers and bools as Python writes them. The engine's printer does exactly that, so
-    its formatter decides here too (user print options included); the common-width padding a
-    printed tensor needs is dropped, as a grid aligns its own cells.
+    it decides here too (user print options included), without the padding a grid doesn't need.
     """
-    shown = array
-    if array.size > min(printing.PRINT_OPTS.threshold, FORMAT_SAMPLE):
-        shown = printing._shown_values(array)  # what a summarised print shows decides
-    formatter = printing._Formatter(shown, array.dtype.kind == "f")
-    return lambda value: formatter.format(value).strip()
+    # above FORMAT_SAMPLE elements the edges decide, as in a summarised print, even where the
+    # options print every value: choosing among all of them costs a Python format each
+    summarize = array.size > min(printing.PRINT_OPTS.threshold, FORMAT_SAMPLE)
+    return printing.element_formatter(array, summarize)
 
 
 def format_values(values):

@@ -707,21 +707,20 @@ def test_double_backward(name):
             np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)
 
 
-# --- what the engine does not do (PyTorch rewrites the view's base) ---------------------------------
-def test_in_place_on_a_view_of_a_non_leaf_is_refused_clearly():
-    """NOTE: PyTorch records `y[0].add_(1)` as CopySlices on y; engine tensors do not know their
-    base, so the engine refuses it (and so `y[0] += 1` on a y that requires grad) and says what
-    to write instead. Nothing is changed."""
-    x = engine.tensor(rand(3, 4), requires_grad=True)
-    y = x * 2
-    values = as_numpy(y).copy()
-    with pytest.raises(NotImplementedError, match="view.*base"):
+# --- in-place on views (more in test_view_inplace.py) ------------------------------------------------
+def test_in_place_on_a_view_of_a_non_leaf_rewrites_its_base():
+    """`y[0].add_(1)` and `y[0] += 1` on a y that requires grad: y's grad_fn becomes CopySlices."""
+    data, weights = rand(3, 4), rand(3, 4)
+    results = []
+    for lib in (engine, torch):
+        x = lib.tensor(data, requires_grad=True)
+        y = x * 2
         y[0].add_(1)
-    with pytest.raises(NotImplementedError, match="y\\[index\\] = |base\\[index\\] = "):
-        y[0] += 1
-    assert y._version == 0 and y.grad_fn.name() == "MulBackward0" and (as_numpy(y) == values).all()
-    y[0] = y[0] + 1  # the way to write it
-    assert y.grad_fn.name() == "torch::autograd::CopySlices"
+        first = (y.grad_fn.name(), edges(y.grad_fn))
+        y[1] += 1
+        (y * lib.tensor(weights)).sum().backward()
+        results.append((first, y.grad_fn.name(), edges(y.grad_fn), y._version, y.tolist(), x.grad.tolist()))
+    assert results[0] == results[1]
 
 
 def test_in_place_on_views_is_free_when_nothing_requires_grad():
@@ -761,8 +760,6 @@ def test_engine_namespace_exports():
     assert x.tolist() == [0.0] * 3 and x._version == 3
 
 
-@pytest.mark.xfail(strict=True, reason="engine tensors do not record their base: a view taken before "
-                   "its base changed in place keeps its old grad_fn (PyTorch gives it a fresh one)")
 def test_a_view_taken_before_its_base_changed_in_place():
     data = rand(3, 4)
     grads = []

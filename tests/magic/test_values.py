@@ -8,7 +8,8 @@ import pytest
 import engine
 from engine.printing import printoptions
 from grad_magic.views.values import (
-    BINS, GRID_LIMIT, clamp_index, colour, describe_array, format_number, statistics, to_host,
+    BINS, FORMAT_SAMPLE, GRID_LIMIT, clamp_index, colour, describe_array, element_formatter,
+    format_number, statistics, to_host,
 )
 
 NAN, INF = float("nan"), float("inf")
@@ -79,6 +80,14 @@ def test_a_summary_writes_its_values_as_the_summarised_print_does():
     assert block["summary"].startswith(f"[{GRID_LIMIT + 1}] n={GRID_LIMIT + 1} x∈[0.0000, 100.0000] μ=50. σ=28.9396")
     integers = describe_array(np.arange(GRID_LIMIT + 1))
     assert integers["head"][:3] == ["0", "1", "2"] and "x∈[0, 400]" in integers["summary"]
+
+
+def test_above_format_sample_the_edges_choose_the_notation_even_for_a_full_print():
+    array = np.ones(FORMAT_SAMPLE + 1)
+    array[FORMAT_SAMPLE // 2] = 0.5  # in full, the print would write 1.0000; its edges are whole
+    with printoptions(profile="full"):
+        assert element_formatter(array)(1.0) == "1."
+        assert element_formatter(array[:FORMAT_SAMPLE])(1.0) == "1.0000"
 
 
 # --- colours --------------------------------------------------------------------------------------
