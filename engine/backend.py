@@ -11,7 +11,6 @@ CuPy is imported the first time a tensor asks for 'cuda', never before; where it
 finds no GPU it can use, asking for 'cuda' raises `DeviceUnavailable` saying which, and nothing
 else changes.
 """
-import contextlib
 import math
 import re
 import sys
@@ -258,14 +257,6 @@ def _show_unless_engines(message):
 
 warnings.filters.insert(0, ("ignore", None, RuntimeWarning, _CalledByEngine(), 0))
 warnings._showwarnmsg = _show_unless_engines
-
-
-def quiet_float_errors(dev):
-    """A context in which numpy does not even raise those warnings (divide by zero, invalid,
-    overflow); needed only where a filter makes them errors. CuPy never warns."""
-    if dev.type == "cpu":
-        return numpy.errstate(divide="ignore", invalid="ignore", over="ignore")
-    return contextlib.nullcontext()
 
 
 def index_add(xp, target, index, values):

@@ -300,8 +300,7 @@ def _reduce(losses, mode, xp, device):
     total = losses.sum()
     if mode == SUM:
         return xp.asarray(total)
-    with backend.quiet_float_errors(device):
-        return xp.asarray(total / losses.size if losses.size else total * float("nan"))
+    return xp.asarray(total / losses.size if losses.size else total * float("nan"))
 
 
 # --- mse_loss -------------------------------------------------------------------------------------
@@ -535,8 +534,7 @@ def _nll_forward(input, target, weight, mode, ignore_index, node_class):
         data = losses.sum()
     else:
         # NOTE: nothing counted (all ignored, or zero weights) gives nan, as 0 / 0 does
-        with backend.quiet_float_errors(input._device):
-            data = losses.sum() / total_weight
+        data = losses.sum() / total_weight
     out = wrap(data.astype(x.dtype, copy=False), input._dtype, input._device)
     if needs_grad(input):
         attach(out, node_class(input)).grad_fn.save(
@@ -699,9 +697,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     xp, x, y = array_module(input), input._data, target._data
     if not ((x >= 0) & (x <= 1)).all():  # nan fails this too
         raise RuntimeError("all elements of input should be between 0 and 1")
-    with backend.quiet_float_errors(input._device):
-        # NOTE: each log is clamped at -100, so x = 0 or 1 gives a large finite loss, not inf
-        losses = -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log(1 - x), -100))
+    # NOTE: each log is clamped at -100, so x = 0 or 1 gives a large finite loss, not inf
+    losses = -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log(1 - x), -100))
     if weight is not None:
         losses = losses * weight._data
     data = _reduce(losses.astype(x.dtype, copy=False), mode, xp, input._device)

@@ -176,8 +176,7 @@ def write(tensor, data, index=Ellipsis):
     if tensor._dtype.is_floating_point or getattr(data, "dtype", None) is None or data.dtype.kind != "f":
         tensor._data[index] = data
         return
-    with backend.quiet_float_errors(tensor._device):  # NaN into an integer array: no warning
-        tensor._data[index] = data
+    tensor._data[index] = data
 
 
 def commit(tensor, node=None):
@@ -416,11 +415,7 @@ def _in_one_pass(input, ufunc, other):
         check_broadcast(shape, data.shape)
     check_writable(input)
     compute = getattr(array_module(input), ufunc)
-    if ufunc == "true_divide":
-        with backend.quiet_float_errors(input._device):  # x / 0 is inf, without a warning
-            compute(data, other_data, out=data)
-    else:
-        compute(data, other_data, out=data)
+    compute(data, other_data, out=data)
     return commit(input)
 
 

@@ -11,7 +11,7 @@ import builtins
 import math
 import warnings
 
-from .. import backend, dtypes
+from .. import dtypes
 from ..autograd.graph import Node
 from ..tensor import Tensor, _wrap_dim, attach, needs_grad, wrap
 from ._binary import array_module
@@ -376,8 +376,7 @@ def _amax_grad(grad, input, result, dim, keepdim):
     dims = _dims(dim, input.ndim)
     grad, result = _restore(grad, dims, keepdim), _restore(result, dims, keepdim)
     mask = result == input
-    with backend.quiet_float_errors(input._device):
-        return grad / mask.sum(dims, keepdim=True) * mask
+    return grad / mask.sum(dims, keepdim=True) * mask
 
 
 def amax(input, dim=(), keepdim=False):
@@ -417,8 +416,7 @@ class LinalgVectorNormBackward0(Node):
         dim = self._saved_dim
         dims = _dims(dim, input.ndim) if dim is not None else tuple(range(input.ndim))
         grad, norm = _restore(grad, dims, self._saved_keepdim), _restore(norm, dims, self._saved_keepdim)
-        with backend.quiet_float_errors(input._device):
-            return (_norm_grad(grad, input, norm, p, dims),)
+        return (_norm_grad(grad, input, norm, p, dims),)
 
 
 def _norm_grad(grad, input, norm, p, dims):
@@ -482,19 +480,18 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: 
         _check_empty_inf_norm(input, dim, ord)
     xp = array_module(input)
     magnitude = xp.abs(data)
-    with backend.quiet_float_errors(input._device):
-        if p == 2:
-            values = xp.sqrt((magnitude * magnitude).sum(axis=dims, keepdims=keepdim))
-        elif p == 1:
-            values = magnitude.sum(axis=dims, keepdims=keepdim)
-        elif p == math.inf:
-            values = magnitude.max(axis=dims, keepdims=keepdim)
-        elif p == -math.inf:
-            values = magnitude.min(axis=dims, keepdims=keepdim)
-        elif p == 0:
-            values = (data != 0).sum(axis=dims, keepdims=keepdim, dtype=data.dtype)
-        else:
-            values = (magnitude ** p).sum(axis=dims, keepdims=keepdim) ** (1 / p)
+    if p == 2:
+        values = xp.sqrt((magnitude * magnitude).sum(axis=dims, keepdims=keepdim))
+    elif p == 1:
+        values = magnitude.sum(axis=dims, keepdims=keepdim)
+    elif p == math.inf:
+        values = magnitude.max(axis=dims, keepdims=keepdim)
+    elif p == -math.inf:
+        values = magnitude.min(axis=dims, keepdims=keepdim)
+    elif p == 0:
+        values = (data != 0).sum(axis=dims, keepdims=keepdim, dtype=data.dtype)
+    else:
+        values = (magnitude ** p).sum(axis=dims, keepdims=keepdim) ** (1 / p)
     out_dtype = dtype or input._dtype
     out = _result(input, values.astype(out_dtype.numpy, copy=False), out_dtype)
     if needs_grad(input):
@@ -522,19 +519,17 @@ def _check_empty_inf_norm(input, dim, ord):
 # --- var and std ------------------------------------------------------------------------------------
 class VarBackward0(Node):
     def backward(self, grad):
-        with backend.quiet_float_errors(grad._device):
-            return (_var_grad(grad, self._saved_self, self._saved_dim, self._saved_correction,
-                              self._saved_keepdim),)
+        return (_var_grad(grad, self._saved_self, self._saved_dim, self._saved_correction,
+                          self._saved_keepdim),)
 
 
 class StdBackward0(Node):
     def backward(self, grad):
         result = self._saved_result
-        with backend.quiet_float_errors(grad._device):
-            # NOTE: std = sqrt(var); where std == 0 PyTorch gives 0, not grad / 0
-            grad_var = masked_fill(grad / (result * 2), result == 0, 0)
-            return (_var_grad(grad_var, self._saved_self, self._saved_dim, self._saved_correction,
-                              self._saved_keepdim),)
+        # NOTE: std = sqrt(var); where std == 0 PyTorch gives 0, not grad / 0
+        grad_var = masked_fill(grad / (result * 2), result == 0, 0)
+        return (_var_grad(grad_var, self._saved_self, self._saved_dim, self._saved_correction,
+                          self._saved_keepdim),)
 
 
 def _var_grad(grad, input, dim, correction, keepdim):
@@ -597,13 +592,12 @@ def _moments(input, dim, unbiased, keepdim, correction, name, node_class):
             UserWarning,
             stacklevel=4,
         )
-    with backend.quiet_float_errors(input._device):
-        deviation = data - data.sum(axis=dims, keepdims=True) / count
-        squares = (deviation * deviation).sum(axis=dims, keepdims=keepdim)
-        # PyTorch divides by max(0, N - correction): 0 gives inf, or nan for all-equal values
-        values = squares / builtins.max(0, count - correction)
-        if name == "std":
-            values = xp.sqrt(values)
+    deviation = data - data.sum(axis=dims, keepdims=True) / count
+    squares = (deviation * deviation).sum(axis=dims, keepdims=keepdim)
+    # PyTorch divides by max(0, N - correction): 0 gives inf, or nan for all-equal values
+    values = squares / builtins.max(0, count - correction)
+    if name == "std":
+        values = xp.sqrt(values)
     out = _result(input, values.astype(input._dtype.numpy, copy=False), input._dtype)
     if needs_grad(input):
         node = attach(out, node_class(input)).grad_fn
@@ -620,8 +614,7 @@ class LogsumexpBackward0(Node):
         dims = _dims(self._saved_dim, input.ndim)
         keepdim = self._saved_keepdim
         result = _restore(self._saved_result, dims, keepdim)
-        with backend.quiet_float_errors(input._device):  # -inf - -inf is nan, as in PyTorch
-            return (_restore(grad, dims, keepdim) * (input - result).exp(),)
+        return (_restore(grad, dims, keepdim) * (input - result).exp(),)
 
 
 def _float_data(input):
@@ -636,16 +629,15 @@ def logsumexp(input, dim, keepdim=False):
     dims = _dims(dim, input.ndim)
     data, dtype = _float_data(input)
     xp = array_module(input)
-    with backend.quiet_float_errors(input._device):
-        if data.size:
-            # NOTE: log(sum(exp(x))) overflows; shift by the max first. An infinite max would
-            # give inf - inf = nan, so it shifts by 0 instead (the answer is then +-inf anyway)
-            shift = xp.max(data, axis=dims, keepdims=True)
-            shift = xp.where(xp.isinf(shift), 0, shift).astype(data.dtype, copy=False)
-            summed = xp.exp(data - shift).sum(axis=dims, keepdims=keepdim)
-            values = xp.log(summed) + (shift if keepdim else shift.squeeze(dims))
-        else:
-            values = xp.log(xp.exp(data).sum(axis=dims, keepdims=keepdim))
+    if data.size:
+        # NOTE: log(sum(exp(x))) overflows; shift by the max first. An infinite max would
+        # give inf - inf = nan, so it shifts by 0 instead (the answer is then +-inf anyway)
+        shift = xp.max(data, axis=dims, keepdims=True)
+        shift = xp.where(xp.isinf(shift), 0, shift).astype(data.dtype, copy=False)
+        summed = xp.exp(data - shift).sum(axis=dims, keepdims=keepdim)
+        values = xp.log(summed) + (shift if keepdim else shift.squeeze(dims))
+    else:
+        values = xp.log(xp.exp(data).sum(axis=dims, keepdims=keepdim))
     out = _result(input, values, dtype)
     if needs_grad(input):
         attach(out, LogsumexpBackward0(input)).grad_fn.save(
@@ -688,14 +680,13 @@ def _softmax(input, dim, dtype, name, node_class):
     if data.size == 0:
         values = data.copy()
     else:
-        with backend.quiet_float_errors(input._device):
-            # NOTE: exp overflows for large x; softmax is unchanged by subtracting the max
-            shifted = data - data.max(axis=axis, keepdims=True)
-            exps = xp.exp(shifted)
-            if name == "softmax":
-                values = exps / exps.sum(axis=axis, keepdims=True)
-            else:
-                values = shifted - xp.log(exps.sum(axis=axis, keepdims=True))
+        # NOTE: exp overflows for large x; softmax is unchanged by subtracting the max
+        shifted = data - data.max(axis=axis, keepdims=True)
+        exps = xp.exp(shifted)
+        if name == "softmax":
+            values = exps / exps.sum(axis=axis, keepdims=True)
+        else:
+            values = shifted - xp.log(exps.sum(axis=axis, keepdims=True))
     out = _result(input, values, input._dtype)
     if needs_grad(input):
         attach(out, node_class(input)).grad_fn.save(dim=dim, result=out)
