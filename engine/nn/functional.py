@@ -9,6 +9,7 @@ import math
 import warnings
 
 from .. import backend, dtypes
+from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node
 from ..tensor import attach, needs_grad, wrap  # first: the tensor module loads the ops in order
 from ..ops import arithmetic, linalg, pointwise, shape  # noqa: I001
@@ -380,7 +381,9 @@ class NllLossBackward0(Node):
         )
         if self._saved_reduction == NONE and x.ndim > 1:
             grad = shape.unsqueeze(grad, class_dim)
-        return (grad * coefficients,)
+        if not _GradMode.enabled:  # no graph to record (no create_graph): the product of the arrays
+            return (wrap(grad._data * coefficients, grad._dtype, grad._device),)
+        return (grad * wrap(coefficients, x._dtype, x._device),)
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -388,7 +391,7 @@ class NllLoss2DBackward0(NllLossBackward0):
 
 
 def _nll_coefficients(x, target, weight, ignore_index, mode, total_weight, class_dim):
-    """d loss / d input as a constant tensor: -weight[t] (over the total weight for a mean) at each
+    """d loss / d input as a constant array: -weight[t] (over the total weight for a mean) at each
     sample's target class, 0 elsewhere and for ignored samples. nll_loss is linear in its input,
     so this is exact at every order."""
     xp = array_module(x)
@@ -404,7 +407,7 @@ def _nll_coefficients(x, target, weight, ignore_index, mode, total_weight, class
     # one value per sample, scattered into zeros (cheaper than comparing against a dense one-hot)
     data = xp.zeros(x.shape, x._data.dtype)
     data[_class_index(xp, t, class_dim)] = per_sample
-    return wrap(data, x._dtype, x._device)
+    return data
 
 
 def _class_index(xp, classes, class_dim):

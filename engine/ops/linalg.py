@@ -5,6 +5,7 @@ dimensions exactly as PyTorch's at::matmul does, so its graph shows the same nod
 Each product's backward is two more products of the same kind, written in Tensor ops so that
 double backward works. Operands must share a dtype: PyTorch does not promote here.
 """
+from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node
 from ..tensor import Tensor, _wrap_dim, attach, needs_grad, wrap
 from . import shape
@@ -48,9 +49,15 @@ def _strides(tensor):
 # --- mm: matrix @ matrix -------------------------------------------------------------------------
 class MmBackward0(Node):
     def backward(self, grad):
+        mat1, mat2 = self._saved_self, self._saved_mat2
+        if not _GradMode.enabled:  # no graph to record (no create_graph): the products on the arrays
+            return (
+                wrap(grad._data @ mat2._data.T, grad._dtype, grad._device) if mat2 is not None else None,
+                wrap(mat1._data.T @ grad._data, grad._dtype, grad._device) if mat1 is not None else None,
+            )
         return (
-            mm(grad, shape.t(self._saved_mat2)) if self.should_compute_output(0) else None,
-            mm(shape.t(self._saved_self), grad) if self.should_compute_output(1) else None,
+            mm(grad, shape.t(mat2)) if self.should_compute_output(0) else None,
+            mm(shape.t(mat1), grad) if self.should_compute_output(1) else None,
         )
 
 

@@ -1,8 +1,9 @@
 """Elementwise math: each op's forward beside its backward node, as PyTorch names it."""
 from .. import backend
+from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node
 from ..dtypes import get_default_dtype, result_type
-from ..tensor import Tensor, attach, needs_grad
+from ..tensor import Tensor, attach, needs_grad, wrap
 from . import arithmetic  # as a module: it may still be loading when this one starts
 from ._binary import array_module, common_device, data_on, operands
 
@@ -121,7 +122,10 @@ def sigmoid(input):
 class ReluBackward0(Node):
     def backward(self, grad):
         # NOTE: relu'(0) is 0 in PyTorch: the mask is result > 0, not input >= 0
-        return (grad * (self._saved_result > 0),)
+        result = self._saved_result
+        if not _GradMode.enabled:  # no graph to record (no create_graph): the same on the arrays
+            return (wrap(grad._data * (result._data > 0), grad._dtype, grad._device),)
+        return (grad * (result > 0),)
 
 
 def relu(input):

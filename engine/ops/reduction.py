@@ -12,6 +12,7 @@ import math
 import warnings
 
 from .. import dtypes
+from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node
 from ..tensor import Tensor, _wrap_dim, attach, needs_grad, wrap
 from ._binary import array_module
@@ -655,8 +656,12 @@ class SoftmaxBackward0(Node):
 
 class LogSoftmaxBackward0(Node):
     def backward(self, grad):
-        result = self._saved_result
-        return (grad - result.exp() * grad.sum(self._saved_dim, keepdim=True),)
+        result, dim = self._saved_result, self._saved_dim
+        if not _GradMode.enabled and result.ndim:  # no graph to record: the same on the arrays
+            g = grad._data
+            data = g - array_module(grad).exp(result._data) * g.sum(axis=dim, keepdims=True)
+            return (wrap(data, grad._dtype, grad._device),)
+        return (grad - result.exp() * grad.sum(dim, keepdim=True),)
 
 
 def softmax(input, dim, dtype=None):
