@@ -377,7 +377,7 @@ class NllLossBackward0(Node):
         class_dim = self.class_dim if x.ndim > 1 else 0
         coefficients = _nll_coefficients(
             x, target, weight, self._saved_ignore_index, self._saved_reduction, self._saved_total_weight,
-            class_dim,
+            class_dim, self._every_sample_counted,
         )
         if self._saved_reduction == NONE and x.ndim > 1:
             grad = shape.unsqueeze(grad, class_dim)
@@ -390,7 +390,7 @@ class NllLoss2DBackward0(NllLossBackward0):
     """nll_loss for (N, C, H, W) inputs: the same rule, class dim 1."""
 
 
-def _nll_coefficients(x, target, weight, ignore_index, mode, total_weight, class_dim):
+def _nll_coefficients(x, target, weight, ignore_index, mode, total_weight, class_dim, every_sample_counted):
     """d loss / d input as a constant array: -weight[t] (over the total weight for a mean) at each
     sample's target class, 0 elsewhere and for ignored samples. nll_loss is linear in its input,
     so this is exact at every order."""
@@ -398,7 +398,7 @@ def _nll_coefficients(x, target, weight, ignore_index, mode, total_weight, class
     t = _target_indices(x, target)
     # PyTorch's order: -(1 / total_weight), then times the sample's weight
     per_sample = -1 if mode != MEAN else -(1 / total_weight._data)
-    if weight is not None or not _every_target_a_class(xp, t, x.shape[class_dim], ignore_index):
+    if not every_sample_counted:
         valid = t != ignore_index
         t = xp.where(valid, t, 0)
         if weight is not None:
@@ -525,8 +525,9 @@ def _nll_forward(input, target, weight, mode, ignore_index, node_class):
     xp = array_module(input)
     x, t = input._data, _target_indices(input, target)
     class_dim = 1 if x.ndim > 1 else 0
-    if weight is None and _every_target_a_class(xp, t, x.shape[class_dim], ignore_index):
-        losses, counted = -x[_class_index(xp, t, class_dim)], t.size  # each sample counts once
+    every_sample_counted = weight is None and _every_target_a_class(xp, t, x.shape[class_dim], ignore_index)
+    if every_sample_counted:  # the common case, which needs no masks: each sample counts once
+        losses, counted = -x[_class_index(xp, t, class_dim)], t.size
     else:
         losses, counted = _weighted_losses(xp, x, t, weight, ignore_index, class_dim)
     # the weight counted (PyTorch leaves it 0 when a batch is not reduced)
@@ -540,10 +541,12 @@ def _nll_forward(input, target, weight, mode, ignore_index, node_class):
         data = losses.sum() / total_weight
     out = wrap(data.astype(x.dtype, copy=False), input._dtype, input._device)
     if needs_grad(input):
-        attach(out, node_class(input)).grad_fn.save(
+        node = attach(out, node_class(input)).grad_fn
+        node.save(
             ignore_index=ignore_index, reduction=mode, self=input, target=target,
             total_weight=wrap(total_weight, input._dtype, input._device), weight=weight,
         )
+        node._every_sample_counted = every_sample_counted  # still so at backward: target is saved
     return out
 
 
@@ -552,7 +555,7 @@ def _every_target_a_class(xp, t, n_classes, ignore_index):
     comparison finds both: as unsigned numbers, negative targets are huge."""
     if 0 <= ignore_index < n_classes:
         return False
-    return not (t.view(xp.uint64) >= n_classes).any()
+    return not xp.count_nonzero(t.view(xp.uint64) >= n_classes)
 
 
 def _weighted_losses(xp, x, t, weight, ignore_index, class_dim):

@@ -108,14 +108,14 @@ def _save_matrices(node, first_name, first, second_name, second):
     first_needed, second_needed = node.should_compute_output(0), node.should_compute_output(1)
     if first_name == "mat1":  # addmm: input 0 is the bias
         first_needed, second_needed = node.should_compute_output(1), node.should_compute_output(2)
-    node.save(**{
-        first_name: first if second_needed else None,
-        first_name + "_sym_sizes": tuple(first._data.shape),
-        first_name + "_sym_strides": _strides(first) if first_needed else (),
-        second_name: second if first_needed else None,
-        second_name + "_sym_sizes": tuple(second._data.shape),
-        second_name + "_sym_strides": _strides(second) if second_needed else (),
-    })
+    node.save(**{first_name: first if second_needed else None, second_name: second if first_needed else None})
+    for name, matrix, needed in ((first_name, first, first_needed), (second_name, second, second_needed)):
+        sizes, strides = _SIZES_AND_STRIDES[name]  # plain values: set as they are, not through save
+        setattr(node, sizes, matrix._data.shape)
+        setattr(node, strides, _strides(matrix) if needed else ())
+
+
+_SIZES_AND_STRIDES = {name: (f"_saved_{name}_sym_sizes", f"_saved_{name}_sym_strides") for name in ("self", "mat1", "mat2")}
 
 
 # --- addmm: bias + matrix @ matrix (what linear is for a batch of vectors) ---------------------------
