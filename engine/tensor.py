@@ -1,4 +1,6 @@
 """Tensor: an array on a device plus its autograd state. Operators and methods delegate to ops/."""
+import warnings
+
 from . import backend, dtypes
 from .autograd import graph
 from .autograd.grad_mode import _GradMode
@@ -605,11 +607,45 @@ class Tensor:
 
     @property
     def T(self):  # noqa: N802 - PyTorch's name
-        return shape.permute(self, tuple(reversed(range(self._data.ndim))))
+        ndim = self._data.ndim
+        if ndim != 2:
+            _warn_once(_T_NOT_2D if ndim else _T_0D)
+        return shape.permute(self, tuple(reversed(range(ndim))))
 
+    # the matrix transposes (H and mH are the adjoints, the same on real tensors): the identity on
+    # a 0-d tensor, with PyTorch's warnings; an error on a 1-d one
     @property
     def mT(self):  # noqa: N802 - PyTorch's name
+        if self._data.ndim < 2:
+            return self._matrix_transpose_of_few_dims("mT")
         return shape.transpose(self, -2, -1)
+
+    @property
+    def mH(self):  # noqa: N802 - PyTorch's name
+        if self._data.ndim < 2:
+            return self._matrix_transpose_of_few_dims("mH")
+        return shape.transpose(self, -2, -1)
+
+    @property
+    def H(self):  # noqa: N802 - PyTorch's name
+        ndim = self._data.ndim
+        if ndim == 2:
+            return shape.transpose(self, -2, -1)
+        if ndim == 0:
+            return self._matrix_transpose_of_few_dims("H")
+        batches_hint = " For batches of matrices, consider using tensor.mH" if ndim > 2 else ""
+        raise RuntimeError(
+            f"tensor.H is only supported on matrices (2-D tensors). Got {ndim}-D tensor.{batches_hint}"
+        )
+
+    def _matrix_transpose_of_few_dims(self, name):
+        if self._data.ndim == 1:
+            raise RuntimeError(
+                f"tensor.{name} is only supported on matrices or batches of matrices. Got 1-D tensor."
+            )
+        advice = "This function is the identity in these cases." if name == "mT" else "Consider using x.conj()."
+        _warn_once(f"Tensor.{name} is deprecated on 0-D tensors. {advice}", stacklevel=4)
+        return self
 
     def permute(self, *dims):
         return shape.permute(self, _shape_args(dims))
@@ -769,6 +805,23 @@ class View(Tensor):
             "torch/optim/optimizer.py as the solution."
         )
 
+
+# PyTorch's TORCH_WARN_ONCE: each of these warns once per process, whatever the warning filters say
+_warned_once = set()
+
+
+def _warn_once(message, stacklevel=3):
+    if message not in _warned_once:
+        _warned_once.add(message)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
+
+
+_T_0D = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+_T_NOT_2D = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and "
+    "it will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+    "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor."
+)
 
 _NON_LEAF_REQUIRES_GRAD = (
     "you can only change requires_grad flags of leaf variables. If you want to use a computed "
