@@ -1,4 +1,5 @@
 """Tensor: an array on a device plus its autograd state. Operators and methods delegate to ops/."""
+import numbers
 import warnings
 
 from . import backend, dtypes
@@ -295,13 +296,42 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec):
+        # a 0-d tensor formats as its number; any other only as its text, with no format spec
         if self._data.ndim == 0:
-            return format(self.item(), spec)
-        return format(repr(self), spec)
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
+
+    def __complex__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return complex(self.item())
+
+    def __contains__(self, element):
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
+            )
+        return bool((element == self).any().item())  # element broadcast against the whole tensor
+
+    def __delitem__(self, index):
+        raise TypeError("Tensor does not support deleting items")
 
     def __deepcopy__(self, memo):
-        copy = wrap(self._data.copy(), self._dtype, self._device)
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        # PyTorch fills a new tensor's storage with set_, which counts as one change: version 1
+        copy = wrap(self._data.copy(), self._dtype, self._device, version_box=[1])
         copy._requires_grad = self.requires_grad
+        if self._grad is not None:
+            copy._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = copy
         return copy
 
     # --- dtype and device moves (differentiable) ------------------------------------------------
@@ -341,59 +371,115 @@ class Tensor:
         return shape.contiguous(self)
 
     # --- arithmetic -------------------------------------------------------------------------------
+    # NOTE: as in PyTorch, a binary operator whose op refuses the operand's type (a TypeError)
+    # returns NotImplemented, so that Python tries the other side and then says, in its own words,
+    # "unsupported operand type(s) for @: 'Tensor' and 'int'" (a try costs nothing until it raises)
     def __add__(self, other):
-        return arithmetic.add(self, other)
+        try:
+            return arithmetic.add(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __radd__(self, other):
-        return arithmetic.add(self, other)
+        try:
+            return arithmetic.add(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __sub__(self, other):
-        return arithmetic.sub(self, other)
+        try:
+            return arithmetic.sub(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __rsub__(self, other):
-        return arithmetic.rsub(self, other)
+        try:
+            return arithmetic.rsub(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __mul__(self, other):
-        return arithmetic.mul(self, other)
+        try:
+            return arithmetic.mul(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __rmul__(self, other):
-        return arithmetic.mul(self, other)
+        try:
+            return arithmetic.mul(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __truediv__(self, other):
-        return arithmetic.div(self, other)
+        try:
+            return arithmetic.div(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __rtruediv__(self, other):
-        return arithmetic.rdiv(self, other)
+        try:
+            return arithmetic.rdiv(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __floordiv__(self, other):
-        return arithmetic.floor_divide(self, other)
+        try:
+            return arithmetic.floor_divide(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __rfloordiv__(self, other):
-        return arithmetic.floor_divide(other, self)
+        try:
+            return arithmetic.floor_divide(other, self)
+        except TypeError:
+            return NotImplemented
 
     def __mod__(self, other):
-        return arithmetic.remainder(self, other)
+        try:
+            return arithmetic.remainder(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rmod__(self, other):
+        try:
+            return arithmetic.remainder(other, self)
+        except TypeError:
+            return NotImplemented
 
     def __pow__(self, exponent):
-        return arithmetic.pow(self, exponent)
+        try:
+            return arithmetic.pow(self, exponent)
+        except TypeError:
+            return NotImplemented
 
     def __rpow__(self, base):
-        return arithmetic.rpow(self, base)
+        try:
+            return arithmetic.rpow(self, base)
+        except TypeError:
+            return NotImplemented
+
+    def __matmul__(self, other):
+        try:
+            return linalg.matmul(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rmatmul__(self, other):
+        try:
+            return linalg.matmul(other, self)
+        except TypeError:
+            return NotImplemented
 
     def __neg__(self):
         return arithmetic.neg(self)
 
     def __pos__(self):
+        if self._dtype is dtypes.bool:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
         return self
 
     def __abs__(self):
         return pointwise.abs(self)
-
-    def __matmul__(self, other):
-        return linalg.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return linalg.matmul(other, self)
 
     def add(self, other, *, alpha=1):
         return arithmetic.add(self, other, alpha=alpha)
@@ -416,6 +502,12 @@ class Tensor:
     def reciprocal(self):
         return arithmetic.reciprocal(self)
 
+    def remainder(self, other):
+        return arithmetic.remainder(self, other)
+
+    def fmod(self, other):
+        return arithmetic.fmod(self, other)
+
     # --- comparisons (no gradient) ----------------------------------------------------------------
     def __eq__(self, other):
         return comparison.eq(self, other)
@@ -435,17 +527,47 @@ class Tensor:
     def __ge__(self, other):
         return comparison.ge(self, other)
 
+    # --- bitwise (logical on bool tensors), operands turned away as arithmetic's are -------------------
     def __and__(self, other):
-        return comparison.logical_and(self, other)
+        try:
+            return comparison.bitwise_and(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rand__(self, other):
+        try:
+            return comparison.bitwise_and(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __or__(self, other):
-        return comparison.logical_or(self, other)
+        try:
+            return comparison.bitwise_or(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __ror__(self, other):
+        try:
+            return comparison.bitwise_or(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __xor__(self, other):
-        return comparison.logical_xor(self, other)
+        try:
+            return comparison.bitwise_xor(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rxor__(self, other):
+        try:
+            return comparison.bitwise_xor(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __invert__(self):
-        return comparison.logical_not(self)
+        if self._dtype.is_floating_point:
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        return comparison.bitwise_not(self)
 
     def eq(self, other):
         return comparison.eq(self, other)
@@ -735,19 +857,34 @@ class Tensor:
         return inplace.uniform_(self, a, b)
 
     def __iadd__(self, other):
-        return inplace.add_(self, other)
+        try:
+            return inplace.add_(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __isub__(self, other):
-        return inplace.sub_(self, other)
+        try:
+            return inplace.sub_(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __imul__(self, other):
-        return inplace.mul_(self, other)
+        try:
+            return inplace.mul_(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __itruediv__(self, other):
-        return inplace.div_(self, other)
+        try:
+            return inplace.div_(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __ipow__(self, exponent):
-        return inplace.pow_(self, exponent)
+        try:
+            return inplace.pow_(self, exponent)
+        except TypeError:
+            return NotImplemented
 
 
 _GRAD_FN = Tensor.grad_fn  # the slot itself, which View's grad_fn property reads and writes
