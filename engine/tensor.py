@@ -960,6 +960,11 @@ _T_NOT_2D = (
     "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor."
 )
 
+# PyTorch has one class for tensors and views: a view's type reads as Tensor too (type(x[0]),
+# Python's "unsupported operand type(s) for @: 'Tensor' and 'int'"), though `type(x[0]) is Tensor`
+# stays False (`isinstance` is True)
+View.__name__ = View.__qualname__ = "Tensor"
+
 _NON_LEAF_REQUIRES_GRAD = (
     "you can only change requires_grad flags of leaf variables. If you want to use a computed "
     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."

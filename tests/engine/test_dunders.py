@@ -176,6 +176,13 @@ CASES = [
     "torch.matmul(torch.ones(2, 2), 3)",
     "torch.matmul(3, torch.ones(2, 2))",
     "torch.matmul(torch.ones(2, 2), 'a')",
+    # on views, whose type reads as Tensor
+    "torch.ones(2, 2)[0] @ 3",
+    "3 @ torch.ones(2, 2).t()",
+    "torch.ones(2, 2).t() + 'a'",
+    "type(torch.ones(2, 2)[0]).__name__",
+    "type(torch.ones(2, 2)[0]).__qualname__",
+    "isinstance(torch.ones(2, 2)[0], torch.Tensor)",
     # bitwise and logical
     "torch.logical_not(torch.tensor([1, 0]))",
     "torch.logical_not(torch.tensor([1.5, 0.]))",
