@@ -1,4 +1,7 @@
 """Tensor: an array on a device plus its autograd state. Operators and methods delegate to ops/."""
+import numbers
+import warnings
+
 from . import backend, dtypes
 from .autograd import graph
 from .autograd.grad_mode import _GradMode
@@ -291,13 +294,42 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec):
+        # a 0-d tensor formats as its number; any other only as its text, with no format spec
         if self._data.ndim == 0:
-            return format(self.item(), spec)
-        return format(repr(self), spec)
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
+
+    def __complex__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return complex(self.item())
+
+    def __contains__(self, element):
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
+            )
+        return bool((element == self).any().item())  # element broadcast against the whole tensor
+
+    def __delitem__(self, index):
+        raise TypeError("Tensor does not support deleting items")
 
     def __deepcopy__(self, memo):
-        copy = wrap(self._data.copy(), self._dtype, self._device)
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        # PyTorch fills a new tensor's storage with set_, which counts as one change: version 1
+        copy = wrap(self._data.copy(), self._dtype, self._device, version_box=[1])
         copy._requires_grad = self.requires_grad
+        if self._grad is not None:
+            copy._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = copy
         return copy
 
     # --- dtype and device moves (differentiable) ------------------------------------------------
@@ -337,59 +369,115 @@ class Tensor:
         return shape.contiguous(self)
 
     # --- arithmetic -------------------------------------------------------------------------------
+    # NOTE: as in PyTorch, a binary operator whose op refuses the operand's type (a TypeError)
+    # returns NotImplemented, so that Python tries the other side and then says, in its own words,
+    # "unsupported operand type(s) for @: 'Tensor' and 'int'" (a try costs nothing until it raises)
     def __add__(self, other):
-        return arithmetic.add(self, other)
+        try:
+            return arithmetic.add(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __radd__(self, other):
-        return arithmetic.add(self, other)
+        try:
+            return arithmetic.add(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __sub__(self, other):
-        return arithmetic.sub(self, other)
+        try:
+            return arithmetic.sub(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __rsub__(self, other):
-        return arithmetic.rsub(self, other)
+        try:
+            return arithmetic.rsub(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __mul__(self, other):
-        return arithmetic.mul(self, other)
+        try:
+            return arithmetic.mul(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __rmul__(self, other):
-        return arithmetic.mul(self, other)
+        try:
+            return arithmetic.mul(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __truediv__(self, other):
-        return arithmetic.div(self, other)
+        try:
+            return arithmetic.div(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __rtruediv__(self, other):
-        return arithmetic.rdiv(self, other)
+        try:
+            return arithmetic.rdiv(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __floordiv__(self, other):
-        return arithmetic.floor_divide(self, other)
+        try:
+            return arithmetic.floor_divide(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __rfloordiv__(self, other):
-        return arithmetic.floor_divide(other, self)
+        try:
+            return arithmetic.floor_divide(other, self)
+        except TypeError:
+            return NotImplemented
 
     def __mod__(self, other):
-        return arithmetic.remainder(self, other)
+        try:
+            return arithmetic.remainder(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rmod__(self, other):
+        try:
+            return arithmetic.remainder(other, self)
+        except TypeError:
+            return NotImplemented
 
     def __pow__(self, exponent):
-        return arithmetic.pow(self, exponent)
+        try:
+            return arithmetic.pow(self, exponent)
+        except TypeError:
+            return NotImplemented
 
     def __rpow__(self, base):
-        return arithmetic.rpow(self, base)
+        try:
+            return arithmetic.rpow(self, base)
+        except TypeError:
+            return NotImplemented
+
+    def __matmul__(self, other):
+        try:
+            return linalg.matmul(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rmatmul__(self, other):
+        try:
+            return linalg.matmul(other, self)
+        except TypeError:
+            return NotImplemented
 
     def __neg__(self):
         return arithmetic.neg(self)
 
     def __pos__(self):
+        if self._dtype is dtypes.bool:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
         return self
 
     def __abs__(self):
         return pointwise.abs(self)
-
-    def __matmul__(self, other):
-        return linalg.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return linalg.matmul(other, self)
 
     def add(self, other, *, alpha=1):
         return arithmetic.add(self, other, alpha=alpha)
@@ -412,6 +500,12 @@ class Tensor:
     def reciprocal(self):
         return arithmetic.reciprocal(self)
 
+    def remainder(self, other):
+        return arithmetic.remainder(self, other)
+
+    def fmod(self, other):
+        return arithmetic.fmod(self, other)
+
     # --- comparisons (no gradient) ----------------------------------------------------------------
     def __eq__(self, other):
         return comparison.eq(self, other)
@@ -431,17 +525,47 @@ class Tensor:
     def __ge__(self, other):
         return comparison.ge(self, other)
 
+    # --- bitwise (logical on bool tensors), operands turned away as arithmetic's are -------------------
     def __and__(self, other):
-        return comparison.logical_and(self, other)
+        try:
+            return comparison.bitwise_and(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rand__(self, other):
+        try:
+            return comparison.bitwise_and(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __or__(self, other):
-        return comparison.logical_or(self, other)
+        try:
+            return comparison.bitwise_or(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __ror__(self, other):
+        try:
+            return comparison.bitwise_or(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __xor__(self, other):
-        return comparison.logical_xor(self, other)
+        try:
+            return comparison.bitwise_xor(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rxor__(self, other):
+        try:
+            return comparison.bitwise_xor(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __invert__(self):
-        return comparison.logical_not(self)
+        if self._dtype.is_floating_point:
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        return comparison.bitwise_not(self)
 
     def eq(self, other):
         return comparison.eq(self, other)
@@ -603,11 +727,45 @@ class Tensor:
 
     @property
     def T(self):  # noqa: N802 - PyTorch's name
-        return shape.permute(self, tuple(reversed(range(self._data.ndim))))
+        ndim = self._data.ndim
+        if ndim != 2:
+            _warn_once(_T_NOT_2D if ndim else _T_0D)
+        return shape.permute(self, tuple(reversed(range(ndim))))
 
+    # the matrix transposes (H and mH are the adjoints, the same on real tensors): the identity on
+    # a 0-d tensor, with PyTorch's warnings; an error on a 1-d one
     @property
     def mT(self):  # noqa: N802 - PyTorch's name
+        if self._data.ndim < 2:
+            return self._matrix_transpose_of_few_dims("mT")
         return shape.transpose(self, -2, -1)
+
+    @property
+    def mH(self):  # noqa: N802 - PyTorch's name
+        if self._data.ndim < 2:
+            return self._matrix_transpose_of_few_dims("mH")
+        return shape.transpose(self, -2, -1)
+
+    @property
+    def H(self):  # noqa: N802 - PyTorch's name
+        ndim = self._data.ndim
+        if ndim == 2:
+            return shape.transpose(self, -2, -1)
+        if ndim == 0:
+            return self._matrix_transpose_of_few_dims("H")
+        batches_hint = " For batches of matrices, consider using tensor.mH" if ndim > 2 else ""
+        raise RuntimeError(
+            f"tensor.H is only supported on matrices (2-D tensors). Got {ndim}-D tensor.{batches_hint}"
+        )
+
+    def _matrix_transpose_of_few_dims(self, name):
+        if self._data.ndim == 1:
+            raise RuntimeError(
+                f"tensor.{name} is only supported on matrices or batches of matrices. Got 1-D tensor."
+            )
+        advice = "This function is the identity in these cases." if name == "mT" else "Consider using x.conj()."
+        _warn_once(f"Tensor.{name} is deprecated on 0-D tensors. {advice}", stacklevel=4)
+        return self
 
     def permute(self, *dims):
         return shape.permute(self, _shape_args(dims))
@@ -697,19 +855,34 @@ class Tensor:
         return inplace.uniform_(self, a, b)
 
     def __iadd__(self, other):
-        return inplace.add_(self, other)
+        try:
+            return inplace.add_(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __isub__(self, other):
-        return inplace.sub_(self, other)
+        try:
+            return inplace.sub_(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __imul__(self, other):
-        return inplace.mul_(self, other)
+        try:
+            return inplace.mul_(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __itruediv__(self, other):
-        return inplace.div_(self, other)
+        try:
+            return inplace.div_(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __ipow__(self, exponent):
-        return inplace.pow_(self, exponent)
+        try:
+            return inplace.pow_(self, exponent)
+        except TypeError:
+            return NotImplemented
 
 
 _GRAD_FN = Tensor.grad_fn  # the slot itself, which View's grad_fn property reads and writes
@@ -767,6 +940,28 @@ class View(Tensor):
             "torch/optim/optimizer.py as the solution."
         )
 
+
+# PyTorch's TORCH_WARN_ONCE: each of these warns once per process, whatever the warning filters say
+_warned_once = set()
+
+
+def _warn_once(message, stacklevel=3):
+    if message not in _warned_once:
+        _warned_once.add(message)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
+
+
+_T_0D = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+_T_NOT_2D = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and "
+    "it will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+    "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor."
+)
+
+# PyTorch has one class for tensors and views: a view's type reads as Tensor too (type(x[0]),
+# Python's "unsupported operand type(s) for @: 'Tensor' and 'int'"), though `type(x[0]) is Tensor`
+# stays False (`isinstance` is True)
+View.__name__ = View.__qualname__ = "Tensor"
 
 _NON_LEAF_REQUIRES_GRAD = (
     "you can only change requires_grad flags of leaf variables. If you want to use a computed "

@@ -166,6 +166,10 @@ def gelu(input, approximate="none"):
         data = 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + _CUBIC * x * x * x)))
     else:
         data = 0.5 * x * (1 + backend.erf(xp, x * _SQRT1_2))
+        if input._device is backend.CPU and x.dtype == "float32" and x.size > 1 and x.flags.c_contiguous:
+            # NOTE: PyTorch's vectorized float32 CPU kernel (contiguous, more than one element)
+            # gives nan at +inf where its scalar one, and every other dtype's, gives inf
+            data[x == math.inf] = math.nan
     out = wrap(data.astype(x.dtype, copy=False), input._dtype, input._device)
     if needs_grad(input):
         attach(out, GeluBackward0(input)).grad_fn.save(approximate=approximate, self=input)

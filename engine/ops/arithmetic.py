@@ -253,6 +253,7 @@ def _rounded_div(input, other, rounding_mode):
             f"'{rounding_mode}'"
         )
     a, b, dtype, device = operands(input, other)
+    _check_divisor(dtype, device, b, "div_" + rounding_mode)
     xp = backend.array_module(device)
     try:
         data = xp.floor_divide(a, b) if rounding_mode == "floor" else xp.trunc(a / b)
@@ -265,9 +266,98 @@ def floor_divide(input, other):
     return _rounded_div(input, other, "floor")
 
 
+def _check_divisor(dtype, device, divisor, kernel):
+    """What PyTorch's CPU kernels refuse: bools, and integers divided by 0 (a GPU does not check)."""
+    if dtype is bool_dtype:
+        raise NotImplementedError(f"\"{kernel}_{device.type}\" not implemented for 'Bool'")
+    if not dtype.is_floating_point and device is backend.CPU and not backend.array_module(device).all(divisor):
+        raise RuntimeError("ZeroDivisionError")
+
+
+# --- remainder and fmod ---------------------------------------------------------------------------
+# a - q * b, the quotient q = a / b rounded down (remainder: the divisor's sign) or toward zero
+# (fmod: the dividend's). The rest moves one for one with a, and by -q with b.
+class RemainderBackward0(Node):
+    """tensor % number"""
+
+    def backward(self, grad):
+        return (grad,)
+
+
+class RemainderBackward1(Node):
+    """tensor % tensor"""
+
+    def backward(self, grad):
+        return grad, _grad_of_divisor(self, grad, "floor")
+
+
+class FmodBackward0(Node):
+    """tensor.fmod(number)"""
+
+    def backward(self, grad):
+        return (grad,)
+
+
+class FmodBackward1(Node):
+    """tensor.fmod(tensor)"""
+
+    def backward(self, grad):
+        return grad, _grad_of_divisor(self, grad, "trunc")
+
+
+def _grad_of_divisor(node, grad, rounding_mode):
+    if not node.should_compute_output(1):
+        return None
+    return -grad * div(node._saved_self, node._saved_other, rounding_mode=rounding_mode)
+
+
+class RemainderOfNumberBackward(Node):
+    """number % tensor: PyTorch defines no derivative there; its node refuses backward."""
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
+
+    def backward(self, grad):
+        raise RuntimeError("derivative for aten::remainder is not implemented")
+
+
 def remainder(input, other):
+    return _rest(input, other, "remainder", RemainderBackward0, RemainderBackward1)
+
+
+def fmod(input, other):
+    return _rest(input, other, "fmod", FmodBackward0, FmodBackward1)
+
+
+def _rest(input, other, kernel, number_node, tensor_node):
     a, b, dtype, device = operands(input, other)
-    return result(backend.array_module(device).remainder(a, b), dtype, device)
+    _check_divisor(dtype, device, b, kernel)
+    xp = backend.array_module(device)
+    try:
+        if kernel == "fmod":
+            data = xp.fmod(a, b)
+        elif dtype.is_floating_point:
+            # NOTE: floored from fmod as PyTorch does, so a zero keeps the dividend's sign
+            # (numpy's remainder gives it the divisor's: -6. % 3. is -0. in PyTorch, 0. in numpy)
+            rest = xp.fmod(a, b)
+            data = xp.where((rest != 0) & ((rest < 0) != (b < 0)), rest + b, rest)
+        else:
+            data = xp.remainder(a, b)
+    except ValueError:
+        raise shape_error(input, other) from None
+    out = result(data, dtype, device)
+    if not isinstance(input, Tensor):
+        if needs_grad(other):
+            attach(out, RemainderOfNumberBackward(other))
+    elif not isinstance(other, Tensor):
+        if needs_grad(input):
+            attach(out, number_node(input))
+    elif needs_grad(input, other):
+        node = tensor_node(input, other)
+        divisor_needed = node.should_compute_output(1)  # only its gradient reads them
+        node.save(self=input if divisor_needed else None, other=other if divisor_needed else None)
+        attach(out, node)
+    return out
 
 
 # --- powers -------------------------------------------------------------------------------------
