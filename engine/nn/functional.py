@@ -419,6 +419,9 @@ def _class_index(xp, classes, class_dim):
     sample, shaped like the input without its class dim)."""
     if classes.ndim == 0:
         return (classes,)
+    if classes.ndim == 1:  # the common case: one sample per row
+        rows = xp.arange(classes.shape[0])
+        return (rows, classes) if class_dim == 1 else (classes, rows)
     index = [
         xp.arange(size).reshape((1,) * dim + (size,) + (1,) * (classes.ndim - dim - 1))
         for dim, size in enumerate(classes.shape)
@@ -429,7 +432,7 @@ def _class_index(xp, classes, class_dim):
 
 def _target_indices(input, target):
     """The class indices as int64; one sample (a 1-D input) may give its target as [t]."""
-    t = target._data.astype(dtypes.int64.numpy, copy=False)
+    t = target._data if target._dtype is dtypes.int64 else target._data.astype(dtypes.int64.numpy)
     return t.reshape(()) if input.ndim == 1 else t
 
 
@@ -543,7 +546,7 @@ def _nll_forward(input, target, weight, mode, ignore_index, node_class):
     else:
         # NOTE: nothing counted (all ignored, or zero weights) gives nan, as 0 / 0 does
         data = losses.sum() / total_weight
-    out = wrap(data.astype(x.dtype, copy=False), input._dtype, input._device)
+    out = wrap(data if data.dtype == x.dtype else data.astype(x.dtype), input._dtype, input._device)
     if needs_grad(input):
         node = attach(out, node_class(input)).grad_fn
         node.save(

@@ -58,8 +58,8 @@ def _restore(tensor, dims, keepdim):
 
 
 def _result(input, data, dtype):
-    """The output tensor; numpy reduces to a scalar, so make sure it is a 0-d array."""
-    return wrap(array_module(input).asarray(data), dtype, input._device)
+    """The output tensor (numpy reduces to a scalar, which wrap makes a 0-d array)."""
+    return wrap(data, dtype, input._device)
 
 
 def _type_name(dtype):
