@@ -102,7 +102,7 @@ class Tensor:
                 )
             if value._dtype is not self._dtype:
                 raise RuntimeError(_grad_dtype_message(value._dtype, self._dtype))
-            if value._device != self._device:
+            if value._device is not self._device and value._device != self._device:
                 raise RuntimeError("assigned grad has data located on a different device")
         self._grad = value
 

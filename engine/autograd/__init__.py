@@ -3,19 +3,15 @@ from . import function, graph
 from .function import Function, FunctionCtx
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import gradcheck
+from .. import backend, tensor  # noqa: I001 - after graph, which the tensor module needs first
 
 
 def _tensors(value):
-    from ..tensor import Tensor
-
-    return (value,) if isinstance(value, Tensor) else tuple(value)
+    return (value,) if isinstance(value, tensor.Tensor) else tuple(value)
 
 
 def _make_grads(outputs, grad_outputs):
     """The gradient each output starts from: ones for a scalar, else the one the user gave."""
-    from ..backend import array_module
-    from ..tensor import Tensor, wrap
-
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     grads = []
@@ -28,10 +24,10 @@ def _make_grads(outputs, grad_outputs):
             if output.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             # ones_like, not data * 0 + 1, which is nan where the output is inf or nan
-            ones = array_module(output._device).ones_like(output._data)
-            grads.append(wrap(ones, output._dtype, output._device))
+            ones = backend.array_module(output._device).ones_like(output._data)
+            grads.append(tensor.wrap(ones, output._dtype, output._device))
             continue
-        if not isinstance(grad, Tensor):
+        if not isinstance(grad, tensor.Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(grad).__name__}")
         if grad.shape != output.shape:
             raise RuntimeError(
@@ -43,9 +39,7 @@ def _make_grads(outputs, grad_outputs):
 
 
 def _tensors_or_none(values, count):
-    from ..tensor import Tensor
-
-    if values is None or isinstance(values, Tensor):
+    if values is None or isinstance(values, tensor.Tensor):
         return (values,) + (None,) * (count - 1)
     return tuple(values)
 
@@ -67,8 +61,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=None, materialize_grads=False):
     """The gradients of `outputs` with respect to `inputs`, returned instead of stored."""
     outputs, inputs = _tensors(outputs), _tensors(inputs)
-    for tensor in inputs:
-        if not tensor.requires_grad:
+    for input_ in inputs:
+        if not input_.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _make_grads(outputs, grad_outputs)
     results = graph.run_backward(

@@ -433,7 +433,7 @@ def _class_index(xp, classes, class_dim):
 def _target_indices(input, target):
     """The class indices as int64; one sample (a 1-D input) may give its target as [t]."""
     t = target._data if target._dtype is dtypes.int64 else target._data.astype(dtypes.int64.numpy)
-    return t.reshape(()) if input.ndim == 1 else t
+    return t.reshape(()) if input._data.ndim == 1 else t
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -447,16 +447,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 def _nll_loss_nd(input, target, weight, mode, ignore_index):
     """Dispatch by the input's dimensions as PyTorch's nll_loss_nd: 1-D and 2-D go to nll_loss,
     4-D to nll_loss2d, and others are viewed as 4-D (N, C, 1, -1) first."""
-    if input.ndim < 1:
+    if input._data.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    target_batch = target._data.shape[0] if target.ndim else 0
-    if input.ndim != 1 and input._data.shape[0] != target_batch:
+    target_batch = target._data.shape[0] if target._data.ndim else 0
+    if input._data.ndim != 1 and input._data.shape[0] != target_batch:
         raise ValueError(
             f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target_batch})."
         )
-    if input.ndim <= 2:
+    if input._data.ndim <= 2:
         return _nll_loss(input, target, weight, mode, ignore_index)
-    if input.ndim == 4:
+    if input._data.ndim == 4:
         return _nll_loss2d(input, target, weight, mode, ignore_index)
     n, c = input.shape[0], input.shape[1]
     out_size = (n,) + tuple(input.shape[2:])
@@ -470,11 +470,11 @@ def _nll_loss_nd(input, target, weight, mode, ignore_index):
 
 def _nll_loss(input, target, weight, mode, ignore_index):
     _weight_without_grad(weight, "nll_loss_forward")
-    if not 1 <= input.ndim <= 2:
+    if not 1 <= input._data.ndim <= 2:
         raise RuntimeError("input tensor should be 1D or 2D")
-    if target.ndim > 1:
+    if target._data.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.ndim == 1 and target.ndim == 1 and target._data.shape[0] != 1:
+    if input._data.ndim == 1 and target._data.ndim == 1 and target._data.shape[0] != 1:
         raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     n_classes = input._data.shape[-1]
     if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
@@ -488,11 +488,11 @@ def _nll_loss(input, target, weight, mode, ignore_index):
 
 def _nll_loss2d(input, target, weight, mode, ignore_index):
     _weight_without_grad(weight, "nll_loss2d_forward")
-    if target.ndim != 3:
+    if target._data.ndim != 3:
         raise RuntimeError(
             f"only batches of spatial targets supported (3D tensors) but got targets of dimension: {target.ndim}"
         )
-    if input.ndim != 4:
+    if input._data.ndim != 4:
         raise RuntimeError(
             f"only batches of spatial inputs supported (4D tensors), but got input of dimension: {input.ndim}"
         )
@@ -588,7 +588,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     mode = _reduction_enum(reduction)
-    class_dim = 0 if input.ndim == 1 else 1
+    class_dim = 0 if input._data.ndim == 1 else 1
     if input._data.shape == target._data.shape:
         if not target._dtype.is_floating_point:
             raise RuntimeError(
