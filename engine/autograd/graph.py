@@ -134,15 +134,16 @@ class Node:
     def save(self, /, **values):
         """Keep values for backward; tensors are kept with their version."""
         for name, value in values.items():
-            setattr(self, "_saved_" + name, value)
+            attribute = "_saved_" + name
+            setattr(self, attribute, value)
             if value.__class__ in _PLAIN:
                 continue
             version_box = getattr(value, "_version_box", None)
             if version_box is not None:
                 if not self._versions_of_saved:
                     self._versions_of_saved = []
-                # (its name, its version, whether it is this node's own output)
-                self._versions_of_saved.append((name, version_box[0], value.grad_fn is self))
+                # (its attribute, its version, whether it is this node's own output)
+                self._versions_of_saved.append((attribute, version_box[0], value.grad_fn is self))
 
     def save_number(self, /, **numbers):
         """Keep Python numbers the op took part with, as `_number_<name>` for backward.
@@ -160,8 +161,8 @@ class Node:
         """Raise if backward can't run: saved tensors freed, or changed in place since saved."""
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
-        for name, version, is_output in self._versions_of_saved:
-            tensor = getattr(self, "_saved_" + name)
+        for attribute, version, is_output in self._versions_of_saved:
+            tensor = getattr(self, attribute)
             if tensor._version_box[0] != version:
                 raise RuntimeError(_modified_message(tensor, version, self if is_output else None))
 
@@ -180,14 +181,14 @@ class Node:
         """Free the saved tensors (the graph is spent unless retain_graph=True)."""
         if self._versions_of_saved is not None:
             self._freed = True
-            for name, *_ in self._versions_of_saved:
-                delattr(self, "_saved_" + name)
+            for attribute, _, _ in self._versions_of_saved:
+                delattr(self, attribute)
 
     def __dir__(self):
         # saved numbers and freed saved tensors are listed too (reading a freed one raises), as
         # in PyTorch; the numbers' own attributes are ours, not PyTorch's
         names = set(super().__dir__())
-        names |= {"_saved_" + name for name, *_ in self._versions_of_saved or ()}
+        names |= {attribute for attribute, *_ in self._versions_of_saved or ()}
         names |= {"_saved_" + name[8:] for name in self.__dict__ if name.startswith("_number_")}
         return sorted(name for name in names if not name.startswith("_number_"))
 
@@ -367,7 +368,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             grads = buffers.pop(node, None) or [None] * node.num_outputs
             grad_inputs = _run_node(node, grads, targets, shared)
             if grad_inputs is not None:
-                if not retain_graph:
+                if not retain_graph and node._versions_of_saved is not None:
                     node.release()
                 if len(grad_inputs) > 1:
                     _mark_repeated(grad_inputs, shared)

@@ -70,7 +70,7 @@ def add(input, other, *, alpha=1):
     out = result(data, dtype, device)
     if needs_grad(input, other):
         node = AddBackward0(input, other)
-        node.save(alpha=alpha)
+        node._saved_alpha = alpha  # a number: set as it is (save() is for what may change)
         attach(out, node)
     return out
 
