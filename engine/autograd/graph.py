@@ -368,7 +368,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             grads = buffers.pop(node, None) or [None] * node.num_outputs
             grad_inputs = _run_node(node, grads, targets, shared)
             if grad_inputs is not None:
-                if not retain_graph and node._versions_of_saved is not None:
+                if not retain_graph:
                     node.release()
                 if len(grad_inputs) > 1:
                     _mark_repeated(grad_inputs, shared)
