@@ -40,10 +40,11 @@ def _not_for_bool(dtype, kernel):
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
-def _strides(tensor):
-    """Strides in elements, as PyTorch reports them (numpy counts bytes)."""
-    itemsize = tensor._data.itemsize
-    return tuple(s // itemsize for s in tensor._data.strides)
+def _strides(matrix):
+    """A matrix's strides in elements, as PyTorch reports them (numpy counts bytes)."""
+    rows, columns = matrix._data.strides
+    itemsize = matrix._data.itemsize
+    return (rows // itemsize, columns // itemsize)
 
 
 # --- mm: matrix @ matrix -------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def mm(input, mat2):
         and input._data.ndim == 2 and mat2._data.ndim == 2 and input._data.shape[1] == mat2._data.shape[0]
     ):  # all is well in the common case, checked at once; else find what is wrong, if anything
         _check_mm(input, mat2)
-    out = wrap(array_module(input).matmul(input._data, mat2._data), input._dtype, input._device)
+    out = wrap(input._data @ mat2._data, input._dtype, input._device)
     if needs_grad(input, mat2):
         node = attach(out, MmBackward0(input, mat2)).grad_fn
         _save_matrices(node, "self", input, "mat2", mat2)
