@@ -21,10 +21,10 @@ def _make_grads(outputs, grad_outputs):
                 f"element {index} of tensors does not require grad and does not have a grad_fn"
             )
         if grad is None:
-            if output.numel() != 1:
+            if output._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            # ones_like, not data * 0 + 1, which is nan where the output is inf or nan
-            ones = backend.array_module(output._device).ones_like(output._data)
+            # ones, not data * 0 + 1, which is nan where the output is inf or nan
+            ones = backend.array_module(output._device).ones(output._data.shape, output._data.dtype)
             grads.append(tensor.wrap(ones, output._dtype, output._device))
             continue
         if not isinstance(grad, tensor.Tensor):
