@@ -516,7 +516,8 @@ def _check_nll_dtypes(input, target, weight, kernel):
             f"expected scalar type {scalar_type_name(input._dtype)} but found {scalar_type_name(weight._dtype)}"
         )
     _float_only(input._dtype, kernel)
-    check_same_device(input, target)
+    if target._device is not input._device:
+        check_same_device(input, target)
 
 
 def _weight_without_grad(weight, function):
@@ -601,16 +602,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if label_smoothing > 0:
         _check_label_smoothing(label_smoothing)
         return _cross_entropy_smoothed(input, target, weight, mode, ignore_index, label_smoothing, class_dim)
-    return _nll_loss_nd(_log_softmax(input, class_dim), target, weight, mode, ignore_index)
+    return _nll_loss_nd(reductions.log_softmax(input, class_dim), target, weight, mode, ignore_index)
 
 
 def _check_label_smoothing(label_smoothing):
     if label_smoothing > 1:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-
-
-def _log_softmax(input, class_dim):
-    return reductions.log_softmax(input, class_dim)
 
 
 def _class_shaped(weight, ndim, class_dim):
@@ -629,7 +626,7 @@ def _cross_entropy_probabilities(input, target, weight, mode, label_smoothing, c
         )
     if label_smoothing > 0:
         _check_label_smoothing(label_smoothing)
-    log_probabilities = _log_softmax(input, class_dim)
+    log_probabilities = reductions.log_softmax(input, class_dim)
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
     product = log_probabilities * target
@@ -646,7 +643,7 @@ def _cross_entropy_probabilities(input, target, weight, mode, label_smoothing, c
 
 def _cross_entropy_smoothed(input, target, weight, mode, ignore_index, label_smoothing, class_dim):
     """(1 - eps) * nll_loss + eps / C * (the loss against a uniform target), as PyTorch splits it."""
-    log_probabilities = _log_softmax(input, class_dim)
+    log_probabilities = reductions.log_softmax(input, class_dim)
     nll = _nll_loss_nd(log_probabilities, target, weight, mode, ignore_index)
     n_classes = log_probabilities.shape[class_dim]
     if weight is not None:
