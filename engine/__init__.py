@@ -15,7 +15,7 @@ from .factories import (
     linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
     set_default_device, tensor, zeros, zeros_like,
 )
-from .ops.arithmetic import add, div, neg, pow, reciprocal, rsub, sub, mul
+from .ops.arithmetic import add, div, fmod, mul, neg, pow, reciprocal, remainder, rsub, sub
 from .ops.comparison import (
     allclose, argmax, argmin, eq, equal, ge, gt, isfinite, isinf, isnan, le, logical_and,
     logical_not, logical_or, logical_xor, lt, ne,

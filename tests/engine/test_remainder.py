@@ -120,3 +120,16 @@ def test_values_and_errors_like_torch(source, cpu_check):
     if cpu_check and DEVICE != "cpu":
         pytest.skip("PyTorch checks integer division by zero on the CPU only")
     assert outcome(engine, source) == outcome(torch, source)
+
+
+@pytest.mark.parametrize("name", ["remainder", "fmod"])
+def test_the_functions_are_torchs_names_too(name):
+    """torch.remainder and torch.fmod, as the operators and methods compute them."""
+    results = []
+    for lib in (engine, torch):
+        a = lib.tensor([5.0, -5.0, 7.5], requires_grad=True)
+        b = lib.tensor([3.0, 3.0, -2.0], requires_grad=True)
+        out = getattr(lib, name)(a, b)
+        out.sum().backward()
+        results.append((out.grad_fn.name(), as_numpy(out).tolist(), as_numpy(a.grad).tolist(), as_numpy(b.grad).tolist()))
+    assert results[0] == results[1]
