@@ -52,6 +52,10 @@ class Tensor:
             raise RuntimeError(
                 "data set to a tensor that requires gradients must be floating point or complex dtype"
             )
+        if (value._data.shape, value._dtype, value._device) != (self._data.shape, self._dtype, self._device):
+            # PyTorch's leaf holds its AccumulateGrad weakly, so new graphs get one that expects
+            # the new shape; graphs made before keep theirs
+            self._accumulate_node = None
         self._data, self._dtype, self._device = value._data, value._dtype, value._device
 
     @property

@@ -172,9 +172,7 @@ class Node:
                 raise RuntimeError(FREED_MESSAGE)  # a saved tensor after the graph was freed
             number = getattr(self, "_number_" + name[7:], None)
             if number is not None:
-                from ..tensor import wrapped_number
-
-                return wrapped_number(number)
+                return _tensor.wrapped_number(number)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def release(self):
@@ -258,8 +256,9 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         Node.__init__(self)
         self._sequence_nr = float("inf")  # PyTorch runs these as soon as they are ready
-        self._out_shape = self._out_dtype = None  # read from the variable itself
         self.variable = variable
+        # gradients arriving here are conformed to the leaf as it was when the node was made
+        self._out_shape, self._out_dtype, self._out_device = variable._data.shape, variable._dtype, variable._device
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
@@ -273,7 +272,7 @@ class AccumulateGrad(Node):
         for hook in variable._hooks or ():
             result = hook(grad)
             if result is not None:
-                grad, owned = result, False
+                grad, owned = _checked_result(hook, grad, result), False
         accumulate_grad(variable, grad, keep_graph=_GradMode.enabled, owned=owned)
         return ()
 
@@ -288,7 +287,7 @@ def accumulate_grad(tensor, grad, keep_graph, owned=False):
         # a fresh tensor either way; detached only if it carries a graph no one asked to keep
         if not keep_graph and (grad.grad_fn is not None or grad._requires_grad):
             grad = grad.detach()
-        tensor.grad = grad
+        tensor._grad = grad  # unchecked, as in PyTorch: the executor conformed it to the leaf
     elif keep_graph:
         tensor.grad = tensor.grad + grad
     else:
@@ -345,12 +344,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     dependencies, order = _count_dependencies(root_nodes)
     targets = _Targets(inputs, capture, order) if inputs is not None else None
 
-    buffers = {}
-    for (node, nr), grad in zip(root_edges, root_grads):
-        _add_to_buffer(buffers, node, nr, grad)
     # Gradients someone else also holds (the caller's, hooks', one sent down two edges): a leaf
     # must copy these; the others it may keep as they are, as PyTorch steals unshared buffers.
     shared = {id(grad) for grad in root_grads}
+    buffers = {}
+    for (node, nr), grad in zip(root_edges, root_grads):
+        _add_to_buffer(buffers, node, nr, _conform(grad, node, nr, None, 0))  # cast, as any gradient
     # Ready nodes run latest-created first, as in PyTorch (AccumulateGrad as soon as it is ready).
     ready = [(-node._sequence_nr, id(node), node) for node in root_nodes if node not in dependencies]
     heapq.heapify(ready)
@@ -452,7 +451,7 @@ def _run_node(node, grads, targets, shared):
         for hook in hooks.pre:
             result = hook(tuple(grads))
             if result is not None:
-                grads = list(result)
+                grads = list(_checked_results(hook, tuple(grads), result))
     if node._versions_of_saved is not None or node._freed:
         node.check_saved()
     if type(node) is AccumulateGrad:
@@ -467,7 +466,7 @@ def _run_node(node, grads, targets, shared):
         for hook in hooks.post:
             result = hook(grad_inputs, tuple(grads))
             if result is not None:
-                grad_inputs = tuple(result)
+                grad_inputs = _checked_results(hook, grad_inputs, result)
         shared.update(id(grad) for grad in grad_inputs)
     return grad_inputs
 
@@ -482,12 +481,46 @@ def _run_tensor_hooks(hooks, grads):
                 break
             result = hook(grads[nr])
             if result is not None:
-                grads[nr] = result
+                grads[nr] = _checked_result(hook, grads[nr], result)
     for nr, tensor_ref in hooks.retained.items():
         tensor = tensor_ref()
         if tensor is not None and grads[nr] is not None:
             accumulate_grad(tensor, grads[nr], keep_graph=_GradMode.enabled)
     return grads
+
+
+def _checked_results(hook, originals, results):
+    """A node hook's new gradients, checked as PyTorch checks them: a tuple, one per original."""
+    if type(results) is not tuple:
+        raise TypeError(f"expected tuple, but hook returned '{type(results).__name__}'")
+    if len(results) != len(originals):
+        raise RuntimeError(
+            f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got {len(results)}, "
+            f"but expected {len(originals)})"
+        )
+    return tuple(
+        original if result is None else _checked_result(hook, original, result)
+        for original, result in zip(originals, results)
+    )
+
+
+def _checked_result(hook, original, result):
+    """A hook's new gradient in place of `original`: PyTorch refuses one of another kind or size."""
+    if original is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    if not isinstance(result, _tensor.Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+    if result.type() != original.type():
+        raise RuntimeError(
+            f"hook '{_hook_name(hook)}' has changed the type of value (was {original.type()} got {result.type()})"
+        )
+    if result._data.shape != original._data.shape:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    return result
+
+
+def _hook_name(hook):
+    return getattr(hook, "__name__", "<unknown>")
 
 
 def _add_to_buffer(buffers, node, nr, grad):
@@ -503,11 +536,8 @@ def _conform(grad, child, nr, node, index):
     if nr:
         return grad  # multi-output nodes give their gradients in shape
     shape, dtype, device = child._out_shape, child._out_dtype, child._out_device
-    if shape is None:
-        variable = getattr(child, "variable", None)
-        if variable is None:
-            return grad
-        shape, dtype, device = variable._data.shape, variable._dtype, variable._device
+    if shape is None:  # a custom Function's output it did not return as a tensor
+        return grad
     if grad._data.shape != shape:
         grad = sum_to(grad, shape, node, index)
     if grad._dtype is not dtype:
@@ -539,10 +569,8 @@ def sum_to(grad, shape, node=None, index=0):
     if grad._dtype.is_floating_point and not (_GradMode.enabled and (grad._requires_grad or grad.grad_fn is not None)):
         # nothing to record: sum the array straight to the shape, one array op instead of a sum
         # and a reshape as tensor ops (and a fresh array, which a leaf may keep without a copy)
-        from ..tensor import wrap
-
         data = grad._data.sum(axis=axes, dtype=grad._data.dtype)
-        return wrap(data.reshape(shape) if data.shape != shape else data, grad._dtype, grad._device)
+        return _tensor.wrap(data.reshape(shape) if data.shape != shape else data, grad._dtype, grad._device)
     grad = grad.sum(axes, keepdim=True)
     return grad.reshape(shape) if grad._data.shape != shape else grad
 
@@ -554,3 +582,6 @@ def register_tensor_hook(tensor, hook):
 
 def retain_grad(tensor):
     _hooks_of(tensor.grad_fn).retained[tensor._output_nr] = weakref.ref(tensor)
+
+
+from .. import tensor as _tensor  # noqa: E402 - the tensor module needs this one defined first

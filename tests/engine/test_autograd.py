@@ -541,6 +541,95 @@ def test_node_hooks_replace_gradients():
     same_in_both(scenario)
 
 
+def halves(grad):  # a named hook: PyTorch's messages name it
+    return grad[:1]
+
+
+HOOK_RESULTS = {
+    "another dtype": lambda lib: lambda grad: grad.double(),
+    "another size": lambda lib: halves,
+    "a 0-d tensor": lambda lib: lambda grad: grad.sum(),
+    "not a tensor": lambda lib: lambda grad: [1.0, 2.0],
+}
+
+
+def _names_the_device(case):
+    """A case whose message names the tensor type, which includes the device (torch.cuda.FloatTensor)."""
+    return pytest.param(case, marks=pytest.mark.cpu_only) if case == "another dtype" else case
+
+
+@pytest.mark.parametrize("result", [_names_the_device(case) for case in HOOK_RESULTS])
+@pytest.mark.parametrize("on", ["leaf", "non-leaf", "leaf root"])
+def test_a_tensor_hook_may_not_change_a_gradients_kind_or_size(on, result):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2 if on == "non-leaf" else x
+        y.register_hook(HOOK_RESULTS[result](lib))
+        if on == "leaf root":
+            x.backward(lib.ones(2))
+        else:
+            (y * 3).sum().backward()
+        return x.grad
+
+    same_in_both(scenario)
+
+
+@pytest.mark.parametrize("kind", ["prehook", "hook"])
+@pytest.mark.parametrize(
+    "result", [_names_the_device(case) for case in ("a list", "too few", "another dtype", "another size", "replacing a None")]
+)
+def test_a_node_hook_may_not_change_the_gradients_number_kind_or_size(kind, result):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2  # MulBackward0 has two inputs, the second (the number) without a gradient
+        replace = {
+            "a list": lambda grads: list(grads),
+            "too few": lambda grads: grads[:1],
+            "another dtype": lambda grads: (grads[0].double(),) + grads[1:],
+            "another size": lambda grads: (grads[0][:1],) + grads[1:],
+            "replacing a None": lambda grads: grads[:1] + (lib.ones(2),),
+        }[result]
+        if kind == "prehook":
+            if result == "replacing a None":
+                return None  # a node's one incoming gradient is never None here
+            y.grad_fn.register_prehook(replace)
+        else:
+            y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: replace(grad_inputs))
+        y.sum().backward()
+        return x.grad
+
+    same_in_both(scenario)
+
+
+def test_a_root_gradient_is_cast_to_the_roots_dtype():
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        x.backward(lib.ones(2, dtype=lib.float64))
+        y = x * 1
+        y.backward(lib.ones(2, dtype=lib.float64))
+        return x.grad
+
+    same_in_both(scenario)
+
+
+def test_setting_data_gives_new_graphs_a_leaf_of_the_new_shape_and_dtype():
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * 2).sum()
+        x.data = lib.tensor([1.0, 2.0], dtype=lib.float64)
+        y.backward()  # a graph made before: the gradient keeps the shape and dtype x had then
+        before = x.grad
+        x.grad = None
+        (x * 3).sum().backward()
+        after = x.grad
+        x.data = lib.tensor([[1.0], [2.0], [3.0]], dtype=lib.float64)
+        x.grad = None
+        (x * 4).sum().backward()
+        return before, after, x.grad
+
+    same_in_both(scenario)
+
+
 # --- the graph, as introspection shows it ---------------------------------------------------------------
 def test_next_functions_identity():
     x = engine.tensor([1.0, 2.0], requires_grad=True)
