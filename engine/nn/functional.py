@@ -377,41 +377,39 @@ class NllLossBackward0(Node):
     class_dim = 1
 
     def backward(self, grad):
-        x, target, weight = self._saved_self, self._saved_target, self._saved_weight
+        # PyTorch's kernel: each sample's target class gets -grad (over the total weight for a
+        # mean) times its weight, in that order; other classes and ignored samples get 0
+        x = self._saved_self
         class_dim = self.class_dim if x.ndim > 1 else 0
-        coefficients = _nll_coefficients(
-            x, target, weight, self._saved_ignore_index, self._saved_reduction, self._saved_total_weight,
-            class_dim, self._every_sample_counted,
-        )
+        mean = self._saved_reduction == MEAN
+        if not _GradMode.enabled:  # no graph to record (no create_graph): the values scattered at once
+            per_sample = -(grad._data / self._saved_total_weight._data) if mean else -grad._data
+            return (wrap(self._scattered(per_sample, class_dim), grad._dtype, grad._device),)
+        per_sample = -(grad / self._saved_total_weight) if mean else -grad
         if self._saved_reduction == NONE and x.ndim > 1:
-            grad = shape.unsqueeze(grad, class_dim)
-        if not _GradMode.enabled:  # no graph to record (no create_graph): the product of the arrays
-            return (wrap(grad._data * coefficients, grad._dtype, grad._device),)
-        return (grad * wrap(coefficients, x._dtype, x._device),)
+            per_sample = shape.unsqueeze(per_sample, class_dim)
+        # nll_loss is linear in its input: the same values as a product, so it differentiates again
+        return (per_sample * wrap(self._scattered(1, class_dim), x._dtype, x._device),)
+
+    def _scattered(self, per_sample, class_dim):
+        """An input-shaped array of zeros with per_sample (times the sample's class weight) at each
+        sample's target class, but for ignored samples."""
+        x, weight = self._saved_self, self._saved_weight
+        xp = array_module(x)
+        t = _target_indices(x, self._saved_target)
+        if not self._every_sample_counted:
+            valid = t != self._saved_ignore_index
+            t = xp.where(valid, t, 0)
+            if weight is not None:
+                per_sample = weight._data[t] * per_sample
+            per_sample = xp.where(valid, per_sample, 0)
+        data = xp.zeros(x.shape, x._data.dtype)
+        data[_class_index(xp, t, class_dim)] = per_sample
+        return data
 
 
 class NllLoss2DBackward0(NllLossBackward0):
     """nll_loss for (N, C, H, W) inputs: the same rule, class dim 1."""
-
-
-def _nll_coefficients(x, target, weight, ignore_index, mode, total_weight, class_dim, every_sample_counted):
-    """d loss / d input as a constant array: -weight[t] (over the total weight for a mean) at each
-    sample's target class, 0 elsewhere and for ignored samples. nll_loss is linear in its input,
-    so this is exact at every order."""
-    xp = array_module(x)
-    t = _target_indices(x, target)
-    # PyTorch's order: -(1 / total_weight), then times the sample's weight
-    per_sample = -1 if mode != MEAN else -(1 / total_weight._data)
-    if not every_sample_counted:
-        valid = t != ignore_index
-        t = xp.where(valid, t, 0)
-        if weight is not None:
-            per_sample = weight._data[t] * per_sample
-        per_sample = xp.where(valid, per_sample, 0)
-    # one value per sample, scattered into zeros (cheaper than comparing against a dense one-hot)
-    data = xp.zeros(x.shape, x._data.dtype)
-    data[_class_index(xp, t, class_dim)] = per_sample
-    return data
 
 
 def _class_index(xp, classes, class_dim):
