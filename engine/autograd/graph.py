@@ -154,6 +154,7 @@ class Node:
         """
         for name, value in numbers.items():
             setattr(self, "_number_" + name, value)
+            _stand_in(type(self), "_saved_" + name)
         if self._versions_of_saved is None:
             self._versions_of_saved = _NUMBERS_ONLY  # so release() marks the node freed
 
@@ -166,26 +167,21 @@ class Node:
             if tensor._version_box[0] != version:
                 raise RuntimeError(_modified_message(tensor, version, self if is_output else None))
 
-    def __getattr__(self, name):
-        if name.startswith("_saved_"):
-            if self._freed:
-                raise RuntimeError(FREED_MESSAGE)  # a saved tensor after the graph was freed
-            number = getattr(self, "_number_" + name[7:], None)
-            if number is not None:
-                return _tensor.wrapped_number(number)
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
     def release(self):
         """Free the saved tensors (the graph is spent unless retain_graph=True)."""
         if self._versions_of_saved is not None:
             self._freed = True
             for attribute, _, _ in self._versions_of_saved:
                 delattr(self, attribute)
+                _stand_in(type(self), attribute)  # reading it now raises, as in PyTorch
 
     def __dir__(self):
         # saved numbers and freed saved tensors are listed too (reading a freed one raises), as
         # in PyTorch; the numbers' own attributes are ours, not PyTorch's
-        names = set(super().__dir__())
+        names = {
+            name for name in super().__dir__()
+            if name in self.__dict__ or not isinstance(getattr(type(self), name, None), _Saved)
+        }
         names |= {attribute for attribute, *_ in self._versions_of_saved or ()}
         names |= {"_saved_" + name[8:] for name in self.__dict__ if name.startswith("_number_")}
         return sorted(name for name in names if not name.startswith("_number_"))
@@ -224,6 +220,31 @@ class Node:
 
     def __call__(self, *grad_outputs):
         return self.backward(*grad_outputs)
+
+
+class _Saved:
+    """A node class's stand-in for `_saved_<name>`, read only where a node has no such attribute
+    of its own: its graph was freed (PyTorch raises), or it saved a Python number (see
+    save_number). Node has no __getattr__ for these: that would slow every attribute read."""
+
+    def __init__(self, attribute):
+        self.number = "_number_" + attribute.removeprefix("_saved_")
+        self.attribute = attribute
+
+    def __get__(self, node, owner=None):
+        if node is None:
+            return self
+        if node._freed:
+            raise RuntimeError(FREED_MESSAGE)  # a saved tensor after the graph was freed
+        number = node.__dict__.get(self.number)
+        if number is None:
+            raise AttributeError(f"'{type(node).__name__}' object has no attribute '{self.attribute}'")
+        return _tensor.wrapped_number(number)
+
+
+def _stand_in(node_class, attribute):
+    if attribute not in node_class.__dict__:  # (the class's own: reading the attribute would call __get__)
+        setattr(node_class, attribute, _Saved(attribute))
 
 
 class HookList(list):
@@ -374,16 +395,21 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             for index, (child, nr) in enumerate(node.next_functions):
                 if child is None:
                     continue
-                if grad_inputs is not None:
-                    grad = grad_inputs[index]
-                    if grad is not None:
-                        # what the child expects already, in the common case; else summed, cast or moved
-                        if nr or grad._data.shape != child._out_shape or grad._dtype is not child._out_dtype \
-                                or grad._device is not child._out_device:
-                            grad = _conform(grad, child, nr, node, index)
-                        _add_to_buffer(buffers, child, nr, grad)
+                grad = grad_inputs[index] if grad_inputs is not None else None
+                if grad is not None:
+                    # what the child expects already, in the common case; else summed, cast or moved
+                    if nr or grad._data.shape != child._out_shape or grad._dtype is not child._out_dtype \
+                            or grad._device is not child._out_device:
+                        grad = _conform(grad, child, nr, node, index)
                 remaining = dependencies[child] - 1
                 dependencies[child] = remaining
+                if remaining == 0 and grad is not None and child.__class__ is AccumulateGrad \
+                        and child._hooks is None and targets is None and child not in buffers:
+                    # a leaf's one and only gradient: accumulated at once, as the heap would run it next
+                    child.accumulate(grad, owned=id(grad) not in shared)
+                    continue
+                if grad is not None:
+                    _add_to_buffer(buffers, child, nr, grad)
                 if remaining == 0:
                     push(ready, (-child._sequence_nr, id(child), child))
     finally:

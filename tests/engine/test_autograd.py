@@ -195,6 +195,24 @@ def test_saved_tensors_freed_after_backward_unless_retained():
     assert result[1][1][2].startswith(BACKWARD_TWICE)
 
 
+def test_saved_values_of_live_and_freed_nodes_of_one_class():
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        freed, live = x * 2, x * 3  # MulBackward0 both, with a number saved as a 0-d tensor
+        before = freed.grad_fn._saved_other
+        freed.sum().backward()
+        errors = []
+        for name in ("_saved_other", "_saved_self"):
+            try:
+                getattr(freed.grad_fn, name)
+            except RuntimeError as error:
+                errors.append(error)
+        squared = x * x  # a MulBackward0 made after one was freed keeps its own saved tensors
+        return before, errors, live.grad_fn._saved_other, live.grad_fn._saved_self, squared.grad_fn._saved_other
+
+    same_in_both(scenario)
+
+
 def test_freed_saved_tensors_stay_listed():
     def scenario(lib):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
