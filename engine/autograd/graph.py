@@ -171,9 +171,11 @@ class Node:
         """Free the saved tensors (the graph is spent unless retain_graph=True)."""
         if self._versions_of_saved is not None:
             self._freed = True
+            stand_ins = type(self).__dict__
             for attribute, _, _ in self._versions_of_saved:
                 delattr(self, attribute)
-                _stand_in(type(self), attribute)  # reading it now raises, as in PyTorch
+                if attribute not in stand_ins:  # reading it now raises, as in PyTorch
+                    _stand_in(type(self), attribute)
 
     def __dir__(self):
         # saved numbers and freed saved tensors are listed too (reading a freed one raises), as
@@ -243,7 +245,7 @@ class _Saved:
 
 
 def _stand_in(node_class, attribute):
-    if attribute not in node_class.__dict__:  # (the class's own: reading the attribute would call __get__)
+    if attribute not in node_class.__dict__:  # (its own: reading the attribute would call __get__)
         setattr(node_class, attribute, _Saved(attribute))
 
 
