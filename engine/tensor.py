@@ -248,9 +248,19 @@ class Tensor:
             )
         return self._data
 
+    # numpy interplay, as PyTorch's: numpy defers to a tensor's operators (its priority outranks
+    # numpy's), and where they refuse an array (`x + array`), numpy computes on the tensor's values
+    # and wraps its result back into a tensor, outside the graph
+    __array_priority__ = 1000
+
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
-        return array if dtype is None else array.astype(dtype)
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        if array.dtype.kind == "b":
+            array = array.astype("uint8")  # as PyTorch does (its comment: "no built-in bool tensor")
+        return wrap(array, dtypes.from_numpy(array.dtype), backend.CPU)
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -506,24 +516,45 @@ class Tensor:
     def fmod(self, other):
         return arithmetic.fmod(self, other)
 
-    # --- comparisons (no gradient) ----------------------------------------------------------------
+    # --- comparisons (no gradient), operands turned away as arithmetic's are --------------------------
     def __eq__(self, other):
-        return comparison.eq(self, other)
+        try:
+            if backend.is_host_array(other):
+                # NOTE: of the operators, PyTorch's == alone reads a numpy array as a tensor
+                other = wrap(other, dtypes.from_numpy(other.dtype), backend.CPU)
+            return comparison.eq(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __ne__(self, other):
-        return comparison.ne(self, other)
+        try:
+            return comparison.ne(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __lt__(self, other):
-        return comparison.lt(self, other)
+        try:
+            return comparison.lt(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __le__(self, other):
-        return comparison.le(self, other)
+        try:
+            return comparison.le(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __gt__(self, other):
-        return comparison.gt(self, other)
+        try:
+            return comparison.gt(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __ge__(self, other):
-        return comparison.ge(self, other)
+        try:
+            return comparison.ge(self, other)
+        except TypeError:
+            return NotImplemented
 
     # --- bitwise (logical on bool tensors), operands turned away as arithmetic's are -------------------
     def __and__(self, other):
@@ -1045,11 +1076,12 @@ def view_of(input, data, step, multi_output=False):
 
 def wrapped_number(value):
     """A Python number as PyTorch wraps it to take part in an op: a 0-d CPU tensor of the number's
-    own C++ type (long, double, bool), as `(x * 2).grad_fn._saved_other` shows `tensor(2)`."""
+    own C++ type (long, double, bool), as `(x * 2).grad_fn._saved_other` shows `tensor(2)`; a
+    numpy scalar as the number PyTorch reads it as."""
+    value = dtypes.as_python_number(value)
     dtype = {int: dtypes.int64, float: dtypes.float64, bool: dtypes.bool}.get(value.__class__)
     if dtype is None:
         dtype = dtypes.scalar_dtype(value)
-        value = value.item() if hasattr(value, "item") else value
     return wrap(backend.as_host_array(value).astype(dtype.numpy), dtype, backend.CPU)
 
 

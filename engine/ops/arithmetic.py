@@ -228,8 +228,9 @@ def div(input, other, *, rounding_mode=None):
 
 
 def rdiv(input, other):
-    """other / input for a Python number `other`: PyTorch computes other * input.reciprocal()."""
-    return mul(reciprocal(input), other)
+    """other / input: PyTorch computes input.reciprocal() * other, with the operator (so that
+    numpy computes the product with an array, see Tensor.__array_priority__)."""
+    return reciprocal(input) * other
 
 
 class ReciprocalBackward0(Node):
