@@ -826,19 +826,26 @@ class Tensor:
         return shape.repeat(self, _shape_args(sizes))
 
     # --- linear algebra ---------------------------------------------------------------------------
+    # (the operand is checked here too, so that PyTorch's message counts its position as a
+    # method's: `x.matmul(3)` says position 1, `torch.matmul(x, 3)` position 2)
     def matmul(self, other):
+        linalg.check_tensor("matmul", "other", 1, other)
         return linalg.matmul(self, other)
 
     def mm(self, mat2):
+        linalg.check_tensor("mm", "mat2", 1, mat2)
         return linalg.mm(self, mat2)
 
     def bmm(self, mat2):
+        linalg.check_tensor("bmm", "mat2", 1, mat2)
         return linalg.bmm(self, mat2)
 
     def mv(self, vec):
+        linalg.check_tensor("mv", "vec", 1, vec)
         return linalg.mv(self, vec)
 
     def dot(self, other):
+        linalg.check_tensor("dot", "tensor", 1, other)
         return linalg.dot(self, other)
 
     # --- indexing -------------------------------------------------------------------------------

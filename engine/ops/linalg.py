@@ -24,9 +24,12 @@ _SCALAR_NAMES = {
 
 
 def check_tensor(function, argument, position, value):
+    """PyTorch's TypeError for an argument that is no tensor. `position` counts from 1, the tensor
+    a method is called on not counted (`x.matmul(3)` is position 1, `torch.matmul(x, 3)` 2)."""
     if not isinstance(value, Tensor):
         kind = type(value)
-        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+        module = "torch" if kind.__module__.startswith("engine.") else kind.__module__
+        name = kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
         raise TypeError(f"{function}(): argument '{argument}' (position {position}) must be Tensor, not {name}")
 
 

@@ -155,6 +155,18 @@ CASES = [
     "torch.matmul(torch.ones(2, 2), 3)",
     "torch.matmul(3, torch.ones(2, 2))",
     "torch.matmul(torch.ones(2, 2), 'a')",
+    # a method counts its arguments from 1, the tensor it is called on left out
+    "torch.ones(2, 2).matmul(3)",
+    "torch.ones(2, 2).matmul(None)",
+    "torch.ones(2, 2).matmul(np.ones((2, 2)))",
+    "torch.ones(2, 2).mm(3)",
+    "torch.mm(torch.ones(2, 2), 3)",
+    "torch.ones(2, 2, 2).bmm(3)",
+    "torch.ones(2, 2).mv(3)",
+    "torch.ones(2).dot(3)",
+    "torch.dot(3, torch.ones(2))",
+    "torch.ones(2, 2).matmul(torch.float32)",
+    "torch.matmul(torch.ones(2, 2), torch.Size([2]))",
     # on views, whose type reads as Tensor
     "torch.ones(2, 2)[0] @ 3",
     "3 @ torch.ones(2, 2).t()",
