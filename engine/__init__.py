@@ -16,6 +16,9 @@ from .factories import (
     set_default_device, tensor, zeros, zeros_like,
 )
 from .ops.arithmetic import add, div, fmod, mul, neg, pow, reciprocal, remainder, rsub, sub
+from .ops.bitwise import (
+    bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor,
+)
 from .ops.comparison import (
     allclose, argmax, argmin, eq, equal, ge, gt, isfinite, isinf, isnan, le, logical_and,
     logical_not, logical_or, logical_xor, lt, ne,

@@ -559,44 +559,86 @@ class Tensor:
     # --- bitwise (logical on bool tensors), operands turned away as arithmetic's are -------------------
     def __and__(self, other):
         try:
-            return comparison.bitwise_and(self, other)
+            return bitwise.bitwise_and(self, other)
         except TypeError:
             return NotImplemented
 
     def __rand__(self, other):
         try:
-            return comparison.bitwise_and(self, other)
+            return bitwise.bitwise_and(self, other)
         except TypeError:
             return NotImplemented
 
     def __or__(self, other):
         try:
-            return comparison.bitwise_or(self, other)
+            return bitwise.bitwise_or(self, other)
         except TypeError:
             return NotImplemented
 
     def __ror__(self, other):
         try:
-            return comparison.bitwise_or(self, other)
+            return bitwise.bitwise_or(self, other)
         except TypeError:
             return NotImplemented
 
     def __xor__(self, other):
         try:
-            return comparison.bitwise_xor(self, other)
+            return bitwise.bitwise_xor(self, other)
         except TypeError:
             return NotImplemented
 
     def __rxor__(self, other):
         try:
-            return comparison.bitwise_xor(self, other)
+            return bitwise.bitwise_xor(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __lshift__(self, other):
+        try:
+            return bitwise.bitwise_left_shift(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rlshift__(self, other):
+        try:
+            return bitwise.bitwise_left_shift(other, self)
+        except TypeError:
+            return NotImplemented
+
+    def __rshift__(self, other):
+        try:
+            return bitwise.bitwise_right_shift(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rrshift__(self, other):
+        try:
+            return bitwise.bitwise_right_shift(other, self)
         except TypeError:
             return NotImplemented
 
     def __invert__(self):
         if self._dtype.is_floating_point:
             raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-        return comparison.bitwise_not(self)
+        return bitwise.bitwise_not(self)
+
+    def bitwise_and(self, other):
+        return bitwise.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return bitwise.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return bitwise.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return bitwise.bitwise_not(self)
+
+    def bitwise_left_shift(self, other):
+        return bitwise.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return bitwise.bitwise_right_shift(self, other)
 
     def eq(self, other):
         return comparison.eq(self, other)
@@ -615,6 +657,18 @@ class Tensor:
 
     def ge(self, other):
         return comparison.ge(self, other)
+
+    def logical_and(self, other):
+        return comparison.logical_and(self, other)
+
+    def logical_or(self, other):
+        return comparison.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return comparison.logical_xor(self, other)
+
+    def logical_not(self):
+        return comparison.logical_not(self)
 
     def equal(self, other):
         return comparison.equal(self, other)
@@ -922,6 +976,54 @@ class Tensor:
         except TypeError:
             return NotImplemented
 
+    def bitwise_and_(self, other):
+        return inplace.bitwise_and_(self, other)
+
+    def bitwise_or_(self, other):
+        return inplace.bitwise_or_(self, other)
+
+    def bitwise_xor_(self, other):
+        return inplace.bitwise_xor_(self, other)
+
+    def bitwise_not_(self):
+        return inplace.bitwise_not_(self)
+
+    def bitwise_left_shift_(self, other):
+        return inplace.bitwise_left_shift_(self, other)
+
+    def bitwise_right_shift_(self, other):
+        return inplace.bitwise_right_shift_(self, other)
+
+    def __iand__(self, other):
+        try:
+            return inplace.bitwise_and_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __ior__(self, other):
+        try:
+            return inplace.bitwise_or_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __ixor__(self, other):
+        try:
+            return inplace.bitwise_xor_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __ilshift__(self, other):
+        try:
+            return inplace.bitwise_left_shift_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __irshift__(self, other):
+        try:
+            return inplace.bitwise_right_shift_(self, other)
+        except TypeError:
+            return NotImplemented
+
 
 _GRAD_FN = Tensor.grad_fn  # the slot itself, which View's grad_fn property reads and writes
 
@@ -1117,5 +1219,5 @@ def needs_grad(*inputs):
 
 from . import autograd  # noqa: E402 - loaded before this module, which it never imports
 from .ops import (  # noqa: E402 - the ops need Tensor defined first
-    arithmetic, comparison, indexing, inplace, linalg, pointwise, reduction, shape,
+    arithmetic, bitwise, comparison, indexing, inplace, linalg, pointwise, reduction, shape,
 )

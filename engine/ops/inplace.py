@@ -29,8 +29,8 @@ from ..autograd import graph
 from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node, _short_name
 from ..tensor import _GRAD_FN, DEFAULT, MULTI_OUTPUT, NO_GRAD, Tensor, View, attach, needs_grad, wrap
-from . import arithmetic, indexing, pointwise
-from ._binary import array_module
+from . import arithmetic, bitwise, indexing, pointwise
+from ._binary import array_module, operands
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -452,6 +452,38 @@ def masked_fill_(input, mask, value):
     if not isinstance(value, Tensor):
         check_number_fits(value, input._dtype)
     return _through_out_of_place(input, lambda self: pointwise.masked_fill(self, mask, value), (value,))
+
+
+# --- bitwise: integers and bools only, so nothing to record ----------------------------------------
+def bitwise_and_(input, other):
+    return _bitwise_(input, bitwise.bitwise_and, other)
+
+
+def bitwise_or_(input, other):
+    return _bitwise_(input, bitwise.bitwise_or, other)
+
+
+def bitwise_xor_(input, other):
+    return _bitwise_(input, bitwise.bitwise_xor, other)
+
+
+def bitwise_left_shift_(input, other):
+    return _bitwise_(input, bitwise.bitwise_left_shift, other)
+
+
+def bitwise_right_shift_(input, other):
+    return _bitwise_(input, bitwise.bitwise_right_shift, other)
+
+
+def _bitwise_(input, op, other):
+    # PyTorch checks that the result's dtype fits before its kernel refuses floats (`x &= 1.5` on
+    # an integer tensor is a cast error)
+    check_cast(operands(input, other)[2], input._dtype)
+    return _through_out_of_place(input, lambda self: op(self, other), (other,))
+
+
+def bitwise_not_(input):
+    return _through_out_of_place(input, bitwise.bitwise_not, ())
 
 
 # --- fill and copy: the new values do not depend on the old -----------------------------------

@@ -51,8 +51,10 @@ def outcome(lib, program):
     its last line's value, described, or the class and message of the error it raised."""
     namespace = {"torch": lib, "np": np, "operator": operator, "copy": copy, "pickle": pickle}
     *statements, last = program.strip().split("\n")
+    # compiled first: a program that is no program fails the test, rather than both libraries
+    statements, last = compile("\n".join(statements), "<program>", "exec"), compile(last, "<program>", "eval")
     try:
-        exec("\n".join(statements), namespace)
+        exec(statements, namespace)
         return describe(eval(last, namespace))
     except Exception as error:  # noqa: BLE001 - the class and message are what is compared
         return "error", type(error).__name__, cpu_text(str(error))
