@@ -31,8 +31,8 @@ from .ops.reduction import (  # noqa: A004 - PyTorch's names shadow builtins her
     amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var,
 )
 from .ops.shape import (
-    cat, chunk, clone, concat, concatenate, expand, flatten, permute, reshape, split, squeeze,
-    stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze,
+    cat, chunk, clone, concat, concatenate, expand, flatten, flip, permute, reshape, split,
+    squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze,
 )
 from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
 from .ops.inplace import clamp_, clip_, fill_, zero_

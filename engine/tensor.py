@@ -879,6 +879,17 @@ class Tensor:
     def repeat(self, *sizes):
         return shape.repeat(self, _shape_args(sizes))
 
+    def flip(self, *dims):
+        if not dims:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
+        if len(dims) == 1 and not hasattr(dims[0], "__index__"):
+            dims = dims[0]  # `x.flip((0, 1))` as `x.flip(0, 1)`; anything else for the check to word
+        return shape.flip(self, shape.int_dims("flip", 1, dims))
+
+    def __reversed__(self):
+        """Reversed along dim 0 (a 0-d tensor is itself), as in PyTorch."""
+        return self if self._data.ndim == 0 else shape.flip(self, (0,))
+
     # --- linear algebra ---------------------------------------------------------------------------
     # (the operand is checked here too, so that PyTorch's message counts its position as a
     # method's: `x.matmul(3)` says position 1, `torch.matmul(x, 3)` position 2)
