@@ -342,6 +342,12 @@ class Tensor:
         memo[id(self)] = copy
         return copy
 
+    def __reduce_ex__(self, protocol):
+        # pickle and copy.copy take a tensor apart into its values and requires_grad, and put it
+        # together again as PyTorch does: a leaf without grad, hooks or base (copy.copy's shares
+        # the array, as PyTorch's shares the storage; pickle's has its own)
+        return _rebuilt, (self._data, self._dtype, self._device, self.requires_grad)
+
     # --- dtype and device moves (differentiable) ------------------------------------------------
     def to(self, *args, **kwargs):
         return shape.to(self, *args, **kwargs)
@@ -1170,6 +1176,14 @@ def wrap(data, dtype, device, grad_fn=None, output_nr=0, version_box=None):
     tensor._accumulate_node = None
     tensor._hooks = None
     tensor._retains_grad = False
+    return tensor
+
+
+def _rebuilt(data, dtype, device, requires_grad):
+    """A tensor unpickled or copied by copy.copy, as PyTorch rebuilds one: around `data`, put
+    there by set_, which counts as one change (version 1)."""
+    tensor = wrap(data, dtype, device, version_box=[1])
+    tensor._requires_grad = requires_grad
     return tensor
 
 
