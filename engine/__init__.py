@@ -15,7 +15,9 @@ from .factories import (
     linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
     set_default_device, tensor, zeros, zeros_like,
 )
-from .ops.arithmetic import add, div, fmod, mul, neg, pow, reciprocal, remainder, rsub, sub
+from .ops.arithmetic import (
+    add, div, floor_divide, fmod, mul, neg, pow, reciprocal, remainder, rsub, sub,
+)
 from .ops.bitwise import (
     bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor,
 )

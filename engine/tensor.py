@@ -516,6 +516,9 @@ class Tensor:
     def reciprocal(self):
         return arithmetic.reciprocal(self)
 
+    def floor_divide(self, other):
+        return arithmetic.floor_divide(self, other)
+
     def remainder(self, other):
         return arithmetic.remainder(self, other)
 
@@ -990,6 +993,27 @@ class Tensor:
     def __ipow__(self, exponent):
         try:
             return inplace.pow_(self, exponent)
+        except TypeError:
+            return NotImplemented
+
+    def floor_divide_(self, other):
+        return inplace.floor_divide_(self, other)
+
+    def remainder_(self, other):
+        return inplace.remainder_(self, other)
+
+    def fmod_(self, other):
+        return inplace.fmod_(self, other)
+
+    def __ifloordiv__(self, other):
+        try:
+            return inplace.floor_divide_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __imod__(self, other):
+        try:
+            return inplace.remainder_(self, other)
         except TypeError:
             return NotImplemented
 

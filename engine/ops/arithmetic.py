@@ -162,12 +162,13 @@ class MulBackward0(Node):
         )
 
 
-def _save_other(node, other):
-    """Save `other`, a tensor or a Python number (see Node.save_number)."""
-    if isinstance(other, Tensor):
-        node.save(other=other)
+def _save_operand(node, **operand):
+    """Save one operand, a tensor or a Python number (see Node.save_number)."""
+    (value,) = operand.values()
+    if isinstance(value, Tensor):
+        node.save(**operand)
     else:
-        node.save_number(other=other)
+        node.save_number(**operand)
 
 
 def mul(input, other):
@@ -181,7 +182,7 @@ def mul(input, other):
         node = MulBackward0(input, other)
         # each side's gradient needs the other side: save only what a needed gradient uses
         if node.should_compute_output(0):
-            _save_other(node, other)
+            _save_operand(node, other=other)
         else:
             node.save(other=None)
         if node.should_compute_output(1):
@@ -218,7 +219,7 @@ def div(input, other, *, rounding_mode=None):
     out = result(data, dtype, device)
     if needs_grad(input, other):
         node = DivBackward0(input, other)
-        _save_other(node, other)
+        _save_operand(node, other=other)
         if node.should_compute_output(1):
             node.save(self=input)
         else:
@@ -247,7 +248,41 @@ def reciprocal(input):
     return out
 
 
+# --- division rounded to an integer: a step function --------------------------------------------
+class DivBackward2(Node):
+    """div with a rounding mode: PyTorch's gradient of the steps is zero, for both operands."""
+
+    def backward(self, grad):
+        return (
+            _zeros_like(grad) if self.should_compute_output(0) else None,
+            _zeros_like(grad) if self.should_compute_output(1) else None,
+        )
+
+
 def _rounded_div(input, other, rounding_mode):
+    out = _rounded_quotient(input, other, rounding_mode)
+    if needs_grad(input, other):
+        node = attach(out, DivBackward2(input, other)).grad_fn
+        # what PyTorch keeps for its formula without a rounding mode: self only for other's gradient
+        node.save(rounding_mode=rounding_mode)
+        _save_operand(node, other=other)
+        if node.should_compute_output(1):
+            _save_operand(node, self=input)
+        else:
+            node.save(self=None)
+    return out
+
+
+def floor_divide(input, other):
+    """input // other: PyTorch defines no derivative here; its node refuses backward."""
+    out = _rounded_quotient(input, other, "floor")
+    if needs_grad(input, other):
+        tensors = [x for x in (input, other) if isinstance(x, Tensor)]
+        attach(out, NotImplementedBackward(*tensors)).grad_fn._op = "floor_divide"
+    return out
+
+
+def _rounded_quotient(input, other, rounding_mode):
     if rounding_mode not in ("floor", "trunc"):
         raise RuntimeError(
             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
@@ -260,11 +295,11 @@ def _rounded_div(input, other, rounding_mode):
         data = xp.floor_divide(a, b) if rounding_mode == "floor" else xp.trunc(a / b)
     except ValueError:
         raise shape_error(input, other) from None
-    return result(data, dtype, device)  # piecewise constant: no gradient
+    return result(data, dtype, device)
 
 
-def floor_divide(input, other):
-    return _rounded_div(input, other, "floor")
+def _zeros_like(grad):
+    return wrap(array_module(grad).zeros_like(grad._data), grad._dtype, grad._device)
 
 
 def _check_divisor(dtype, device, divisor, kernel):
@@ -312,14 +347,15 @@ def _grad_of_divisor(node, grad, rounding_mode):
     return -grad * div(node._saved_self, node._saved_other, rounding_mode=rounding_mode)
 
 
-class RemainderOfNumberBackward(Node):
-    """number % tensor: PyTorch defines no derivative there; its node refuses backward."""
+class NotImplementedBackward(Node):
+    """Where PyTorch defines no derivative (number % tensor, floor division): its node, which
+    refuses backward, naming the op (`_op`)."""
 
     def name(self):
         return "torch::autograd::NotImplemented"
 
     def backward(self, grad):
-        raise RuntimeError("derivative for aten::remainder is not implemented")
+        raise RuntimeError(f"derivative for aten::{self._op} is not implemented")
 
 
 def remainder(input, other):
@@ -349,7 +385,7 @@ def _rest(input, other, kernel, number_node, tensor_node):
     out = result(data, dtype, device)
     if not isinstance(input, Tensor):
         if needs_grad(other):
-            attach(out, RemainderOfNumberBackward(other))
+            attach(out, NotImplementedBackward(other)).grad_fn._op = "remainder"
     elif not isinstance(other, Tensor):
         if needs_grad(input):
             attach(out, number_node(input))

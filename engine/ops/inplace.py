@@ -391,6 +391,18 @@ def pow_(input, exponent):
     return _through_out_of_place(input, lambda self: arithmetic.pow(self, exponent), (exponent,), keeps_self=True)
 
 
+def floor_divide_(input, other):
+    return _through_out_of_place(input, lambda self: arithmetic.floor_divide(self, other), (other,))
+
+
+def remainder_(input, other):
+    return _through_out_of_place(input, lambda self: arithmetic.remainder(self, other), (other,), keeps_self=True)
+
+
+def fmod_(input, other):
+    return _through_out_of_place(input, lambda self: arithmetic.fmod(self, other), (other,), keeps_self=True)
+
+
 def _plain(input, other):
     """The common case of an optimizer step (`w -= lr * w.grad` under no_grad): nothing to
     record, a floating point tensor, and a Python number or a tensor of its dtype and device."""

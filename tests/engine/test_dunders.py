@@ -254,11 +254,11 @@ def test_del_item():
 
 
 # the dunders PyTorch's Tensor has and the engine's leaves out, each for a reason (see the
-# report in the commit that added this list): DLPack, pickling, the in-place forms of // and %,
-# Python 2 names, __dict__ (tensors are slotted), __torch_function__
+# report in the commit that added this list): DLPack, Python 2 names, __dict__ (tensors are
+# slotted), __setstate__ (pickling goes through __reduce_ex__), __torch_function__
 LEFT_OUT = {
     "__annotations__", "__dict__", "__div__", "__dlpack__", "__dlpack_c_exchange_api__",
-    "__dlpack_device__", "__idiv__", "__ifloordiv__", "__imod__", "__long__", "__nonzero__",
+    "__dlpack_device__", "__idiv__", "__long__", "__nonzero__",
     "__rdiv__", "__setstate__", "__torch_dispatch__", "__torch_function__",
 }
 
