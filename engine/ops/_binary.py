@@ -92,5 +92,13 @@ def _cast(x, dtype):
     return x
 
 
+def type_name(value):
+    """A value's type as PyTorch's messages name it: a builtin's bare (int), another with its
+    module (numpy.ndarray), the engine's as torch's (torch.dtype)."""
+    kind = type(value)
+    module = "torch" if kind.__module__.startswith("engine.") else kind.__module__
+    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+
+
 def array_module(tensor):
     return backend.array_module(tensor._device)

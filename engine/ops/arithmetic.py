@@ -470,7 +470,7 @@ def _pow_scalar(input, exponent):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     out = result(a * a if b == 2 else a ** b, dtype, device)
     if needs_grad(input):
-        attach(out, PowBackward0(input)).grad_fn.save(self=input, exponent=exponent)
+        attach(out, PowBackward0(input)).grad_fn.save(self=input, exponent=b)  # a Python number
     return out
 
 
@@ -479,7 +479,7 @@ def rpow(input, base):
     a, b, dtype, device = operands(input, base)
     out = result(_power(array_module(input), b, a, dtype), dtype, device)
     if needs_grad(input):
-        attach(out, PowBackward2(input)).grad_fn.save(self=base, exponent=input, result=out)
+        attach(out, PowBackward2(input)).grad_fn.save(self=b, exponent=input, result=out)
     return out
 
 

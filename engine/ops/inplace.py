@@ -30,7 +30,7 @@ from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node, _short_name
 from ..tensor import _GRAD_FN, DEFAULT, MULTI_OUTPUT, NO_GRAD, Tensor, View, attach, needs_grad, wrap
 from . import arithmetic, bitwise, indexing, pointwise
-from ._binary import array_module, operands
+from ._binary import array_module, operands, type_name
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -434,7 +434,7 @@ def _in_one_pass(input, ufunc, other):
 def _check_operand(op, value, name="other"):
     if not isinstance(value, (Tensor, numbers.Number)):
         raise TypeError(
-            f"{op}(): argument '{name}' (position 1) must be Tensor, not {type(value).__name__}"
+            f"{op}(): argument '{name}' (position 1) must be Tensor, not {type_name(value)}"
         )
 
 
@@ -579,7 +579,7 @@ def copy_(input, source, non_blocking=False):
     if not isinstance(source, Tensor):
         if not isinstance(source, numbers.Number):
             raise TypeError(
-                f"copy_(): argument 'other' (position 1) must be Tensor, not {type(source).__name__}"
+                f"copy_(): argument 'other' (position 1) must be Tensor, not {type_name(source)}"
             )
         dtype = dtypes.scalar_dtype(source)
         source = wrap(array_module(input).asarray(source, dtype=dtype.numpy), dtype, input._device)

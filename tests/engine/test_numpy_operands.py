@@ -59,9 +59,20 @@ SCALAR_CASES = [
     "(np.bool_(True) * torch.tensor([1., 2.], requires_grad=True)).grad_fn._saved_other",
     "(torch.tensor([1., 2.], requires_grad=True) * np.float32(2)).grad_fn._saved_other",
     "x = torch.tensor([1., 2.], requires_grad=True)\n(np.float64(3) * x).sum().backward()\nx.grad",
+    "x = torch.tensor([1., 2.], requires_grad=True)\n(x ** np.float64(2)).grad_fn._saved_exponent",
+    "x = torch.tensor([1., 2.], requires_grad=True)\n(np.float64(2) ** x).grad_fn._saved_self",
     # in place
     "x = torch.tensor([1., 2.])\ny = x\nx *= np.float64(2)\n(x, y is x)",
     "x = torch.tensor([1, 2])\nx *= np.float64(2)\nx",
+    # numpy's integers as sizes
+    "torch.ones(np.int64(2))",
+    "torch.ones(2, np.int32(3))",
+    "torch.zeros((np.int64(2),))",
+    "torch.ones(torch.tensor(2))",
+    # refused by a method, whose message names the type with its module
+    "torch.tensor([1., 2.]).add_(np.array(3.))",
+    "torch.tensor([1., 2.]).copy_(np.array([3., 4.]))",
+    "torch.ones(2, 2).matmul(np.ones((2, 2)))",
 ]
 
 ARRAY_CASES = [
@@ -121,7 +132,7 @@ ARRAY_CASES = [
 
 
 @pytest.mark.parametrize("program", SCALAR_CASES)
-def test_numpy_scalar_operand_like_torch(program):
+def test_numpy_scalar_like_torch(program):
     assert outcome(engine, program) == outcome(torch, program)
 
 
