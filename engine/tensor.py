@@ -259,7 +259,7 @@ class Tensor:
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
         if array.dtype.kind == "b":
-            array = array.astype("uint8")  # as PyTorch does (its comment: "no built-in bool tensor")
+            array = array.astype("uint8")  # as PyTorch's does, from before it had a bool dtype
         return wrap(array, dtypes.from_numpy(array.dtype), backend.CPU)
 
     def __len__(self):

@@ -11,7 +11,9 @@ def _bitwise(kernel, input, other, compute, refused=()):
     dtypes named in `refused`)."""
     a, b, dtype, device = operands(input, other)
     if dtype.is_floating_point or dtype.name in refused:
-        raise NotImplementedError(f'"{kernel}_{device.type}" not implemented for \'{scalar_type_name(dtype)}\'')
+        raise NotImplementedError(
+            f'"{kernel}_{device.type}" not implemented for \'{scalar_type_name(dtype)}\''
+        )
     try:
         data = compute(a, b)
     except ValueError:

@@ -396,11 +396,15 @@ def floor_divide_(input, other):
 
 
 def remainder_(input, other):
-    return _through_out_of_place(input, lambda self: arithmetic.remainder(self, other), (other,), keeps_self=True)
+    return _through_out_of_place(
+        input, lambda self: arithmetic.remainder(self, other), (other,), keeps_self=True
+    )
 
 
 def fmod_(input, other):
-    return _through_out_of_place(input, lambda self: arithmetic.fmod(self, other), (other,), keeps_self=True)
+    return _through_out_of_place(
+        input, lambda self: arithmetic.fmod(self, other), (other,), keeps_self=True
+    )
 
 
 def _plain(input, other):

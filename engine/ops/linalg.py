@@ -27,9 +27,8 @@ def check_tensor(function, argument, position, value):
     """PyTorch's TypeError for an argument that is no tensor. `position` counts from 1, the tensor
     a method is called on not counted (`x.matmul(3)` is position 1, `torch.matmul(x, 3)` 2)."""
     if not isinstance(value, Tensor):
-        raise TypeError(
-            f"{function}(): argument '{argument}' (position {position}) must be Tensor, not {type_name(value)}"
-        )
+        where = f"argument '{argument}' (position {position})"
+        raise TypeError(f"{function}(): {where} must be Tensor, not {type_name(value)}")
 
 
 def scalar_type_name(dtype):

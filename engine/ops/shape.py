@@ -772,7 +772,9 @@ def int_dims(op, position, dims):
         if not hasattr(dim, "__index__"):
             kind = type(dim).__name__
             if index == 0:
-                raise TypeError(f"{op}(): {where} must be tuple of ints, but found element of type {kind} at pos 0")
+                raise TypeError(
+                    f"{op}(): {where} must be tuple of ints, but found element of type {kind} at pos 0"
+                )
             raise TypeError(
                 f"{op}(): argument 'dims' failed to unpack the object at pos {index + 1} with error "
                 f'"type must be tuple of ints,but got {kind}"'

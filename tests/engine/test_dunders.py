@@ -196,40 +196,38 @@ def test_dunder_like_torch(source):
 
 # copy.copy and pickle take a tensor apart (__reduce_ex__) and put it together again as PyTorch
 # does: a leaf without grad, hooks or base; copy.copy's shares the values, pickle's has its own
-COPY_AND_PICKLE = [
-    'x = torch.tensor([1., 2.], requires_grad=True)\ncopy.copy(x)',
-    'x = torch.tensor([1., 2.], requires_grad=True)\n(x * x).sum().backward()\nc = copy.copy(x)\n(c.grad, c.grad is x.grad)',
-    'x = torch.tensor([1., 2.], requires_grad=True)\n(x * x).sum().backward()\nc = copy.copy(x)\nc.grad is None',
-    'x = torch.tensor([1., 2.], requires_grad=True)\nc = copy.copy(x)\n(c is x, c.is_leaf, c._version)',
-    'x = torch.tensor([1., 2.])\nc = copy.copy(x)\nc[0] = 5.\n(x, c, c._version, x._version)',
-    'x = torch.tensor([1., 2.], requires_grad=True)\ny = x * 2\nc = copy.copy(y)\n(c, c.grad_fn)',
-    'x = torch.tensor([1., 2.], requires_grad=True)\ny = x * 2\ncopy.copy(y)',
-    'x = torch.tensor([1., 2.])[0]\nc = copy.copy(x)\n(c, c._base)',
-    'x = torch.tensor([1, 2])\ncopy.copy(x)',
-    'x = torch.tensor([1., 2.], requires_grad=True)\ny = x * 2\ny.retain_grad()\ny.sum().backward()\nc = copy.copy(y)\n(c.grad, c.retains_grad)',
-    'x = torch.tensor([1., 2.], requires_grad=True)\nc = copy.copy(x)\n(c * 3).sum().backward()\n(x.grad, c.grad)',
-    'x = torch.tensor([1., 2.], requires_grad=True)\ncalls = []\nh = x.register_hook(lambda g: calls.append(1))\nc = copy.copy(x)\n(c * 1).sum().backward()\n(calls, c.grad)',
-    'x = torch.tensor([1., 2.])[0]\ncopy.copy(x)._version',
-    'x = torch.tensor([[1., 2.], [3., 4.]])\nc = copy.copy(x.t())\nc[0, 1] = 10.\nx',
-    'pickle.loads(pickle.dumps(torch.tensor([[1., 2.], [3., 4.]])[0]))',
-    'pickle.loads(pickle.dumps(torch.tensor([[1., 2.], [3., 4.]]).t()))',
-    'x = torch.tensor([[1., 2.], [3., 4.]])\ny = pickle.loads(pickle.dumps(x[1]))\n(y._base, y._version, y.is_leaf)',
-    'x = torch.tensor([1., 2.], requires_grad=True)\npickle.loads(pickle.dumps(x * 2))',
-    'x = torch.tensor([1., 2.], requires_grad=True)\npickle.loads(pickle.dumps(x))',
-    'x = torch.tensor([1., 2.], requires_grad=True)\n(x * x).sum().backward()\npickle.loads(pickle.dumps(x)).grad',
-    'pickle.loads(pickle.dumps(torch.tensor([1, 2], dtype=torch.int8)))',
-    'pickle.loads(pickle.dumps(torch.tensor(True)))',
-    'pickle.loads(pickle.dumps(torch.tensor([1., 2.]).expand(2, 2)))',
-    'pickle.loads(pickle.dumps([torch.tensor([1., 2.]), torch.float64]))',
-    'x = torch.tensor([1., 2.])\na, b = pickle.loads(pickle.dumps([x, x]))\na is b',
-    'x = torch.tensor([1., 2., 3.])\na, b = pickle.loads(pickle.dumps([x, x[1:]]))\nb[0] = 10.\na',
-    'pickle.loads(pickle.dumps(torch.tensor([1., 2.], dtype=torch.float16)))',
+COPY_AND_PICKLE = [  # each run after GIVEN
+    "copy.copy(x)",
+    "c = copy.copy(x)\n(c is x, c.is_leaf, c._version)",
+    "(x * x).sum().backward()\nc = copy.copy(x)\n(c.grad, x.grad)",
+    "c = copy.copy(x)\n(c * 3).sum().backward()\n(x.grad, c.grad)",
+    "calls = []\nh = x.register_hook(lambda g: calls.append(1))\nc = copy.copy(x)\n(c * 1).sum().backward()\ncalls",
+    "copy.copy(x * 2)",
+    "y = x * 2\ny.retain_grad()\ny.sum().backward()\nc = copy.copy(y)\n(c.grad, c.retains_grad)",
+    "copy.copy(torch.tensor([1, 2]))",
+    "c = copy.copy(m[0])\n(c, c._base, c._version)",
+    "c = copy.copy(m)\nc[0, 0] = 5.\n(m, c._version, m._version)",  # the values shared, not the version
+    "c = copy.copy(m.t())\nc[0, 1] = 10.\nm",
+    "pickle.loads(pickle.dumps(m[0]))",
+    "pickle.loads(pickle.dumps(m.t()))",
+    "pickle.loads(pickle.dumps(m[:, :1].expand(2, 3)))",
+    "p = pickle.loads(pickle.dumps(m[1]))\n(p._base, p._version, p.is_leaf)",
+    "a, b = pickle.loads(pickle.dumps([m, m[1:]]))\nb[0, 0] = 10.\na",
+    "a, b = pickle.loads(pickle.dumps([m, m]))\na is b",
+    "pickle.loads(pickle.dumps(x))",
+    "pickle.loads(pickle.dumps(x * 2))",
+    "(x * x).sum().backward()\npickle.loads(pickle.dumps(x)).grad",
+    "pickle.loads(pickle.dumps(torch.tensor([1, 2], dtype=torch.int8)))",
+    "pickle.loads(pickle.dumps(torch.tensor([1., 2.], dtype=torch.float16)))",
+    "pickle.loads(pickle.dumps(torch.tensor(True)))",
+    "pickle.loads(pickle.dumps([x, torch.float64]))",
 ]
+GIVEN = "x = torch.tensor([1., 2.], requires_grad=True)\nm = torch.tensor([[1., 2.], [3., 4.]])\n"
 
 
 @pytest.mark.parametrize("program", COPY_AND_PICKLE)
 def test_copy_and_pickle_like_torch(program):
-    assert outcome(engine, program) == outcome(torch, program)
+    assert outcome(engine, GIVEN + program) == outcome(torch, GIVEN + program)
 
 
 def test_deepcopy_of_a_leaf_copies_its_grad():
