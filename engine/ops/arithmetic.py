@@ -162,13 +162,12 @@ class MulBackward0(Node):
         )
 
 
-def _save_operand(node, **operand):
-    """Save one operand, a tensor or a Python number (see Node.save_number)."""
-    (value,) = operand.values()
-    if isinstance(value, Tensor):
-        node.save(**operand)
+def _save_other(node, other):
+    """Save `other`, a tensor or a Python number (see Node.save_number)."""
+    if isinstance(other, Tensor):
+        node.save(other=other)
     else:
-        node.save_number(**operand)
+        node.save_number(other=other)
 
 
 def mul(input, other):
@@ -182,7 +181,7 @@ def mul(input, other):
         node = MulBackward0(input, other)
         # each side's gradient needs the other side: save only what a needed gradient uses
         if node.should_compute_output(0):
-            _save_operand(node, other=other)
+            _save_other(node, other)
         else:
             node.save(other=None)
         if node.should_compute_output(1):
@@ -219,7 +218,7 @@ def div(input, other, *, rounding_mode=None):
     out = result(data, dtype, device)
     if needs_grad(input, other):
         node = DivBackward0(input, other)
-        _save_operand(node, other=other)
+        _save_other(node, other)
         if node.should_compute_output(1):
             node.save(self=input)
         else:
@@ -265,11 +264,13 @@ def _rounded_div(input, other, rounding_mode):
         node = attach(out, DivBackward2(input, other)).grad_fn
         # what PyTorch keeps for its formula without a rounding mode: self only for other's gradient
         node.save(rounding_mode=rounding_mode)
-        _save_operand(node, other=other)
-        if node.should_compute_output(1):
-            _save_operand(node, self=input)
-        else:
+        _save_other(node, other)
+        if not node.should_compute_output(1):
             node.save(self=None)
+        elif isinstance(input, Tensor):
+            node.save(self=input)
+        else:
+            node.save_number(self=input)
     return out
 
 
