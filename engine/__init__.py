@@ -15,7 +15,12 @@ from .factories import (
     linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
     set_default_device, tensor, zeros, zeros_like,
 )
-from .ops.arithmetic import add, div, fmod, mul, neg, pow, reciprocal, remainder, rsub, sub
+from .ops.arithmetic import (
+    add, div, floor_divide, fmod, mul, neg, pow, reciprocal, remainder, rsub, sub,
+)
+from .ops.bitwise import (
+    bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor,
+)
 from .ops.comparison import (
     allclose, argmax, argmin, eq, equal, ge, gt, isfinite, isinf, isnan, le, logical_and,
     logical_not, logical_or, logical_xor, lt, ne,
@@ -28,8 +33,8 @@ from .ops.reduction import (  # noqa: A004 - PyTorch's names shadow builtins her
     amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var,
 )
 from .ops.shape import (
-    cat, chunk, clone, concat, concatenate, expand, flatten, permute, reshape, split, squeeze,
-    stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze,
+    cat, chunk, clone, concat, concatenate, expand, flatten, flip, permute, reshape, split,
+    squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze,
 )
 from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
 from .ops.inplace import clamp_, clip_, fill_, zero_

@@ -211,6 +211,11 @@ SCALAR_TYPES = frozenset(
 )
 
 
+def is_host_array(value):
+    """Is `value` a numpy array (a user's, say, taking part in an op)?"""
+    return isinstance(value, numpy.ndarray)
+
+
 def as_host_array(value):
     """A numpy array of a host value (a numpy scalar, a number, nested lists of them)."""
     return numpy.asarray(value)

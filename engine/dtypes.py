@@ -91,6 +91,16 @@ def scalar_dtype(value):
     return _default_float
 
 
+def as_python_number(value):
+    """A numpy scalar as the Python number PyTorch reads it as.
+    NOTE: np.bool_ reads as a float, not a bool (np.bool_(True) * an int tensor is float32)."""
+    if isinstance(value, np.integer):
+        return builtins.int(value)
+    if isinstance(value, (np.floating, np.bool_)):
+        return builtins.float(value)
+    return value
+
+
 def _combine_categories(higher, lower):
     # c10's combine_categories: a lower-priority operand only wins with a higher category.
     if higher is None:

@@ -1,5 +1,6 @@
 """Making tensors: torch.tensor, zeros, ones, arange, rand ... and the *_like forms."""
 import numbers
+import operator
 import warnings
 
 from . import backend, dtypes, random
@@ -137,14 +138,14 @@ def _filled(size, fill, dtype, device, requires_grad, name):
 def _checked_shape(size, name):
     shape = _shape_args(size)
     for position, length in enumerate(shape):
-        if not isinstance(length, int):
+        if not hasattr(length, "__index__"):  # ints, numpy's too, and 0-d integer tensors
             raise TypeError(
                 f"{name}(): argument 'size' failed to unpack the object at pos {position + 1} with "
                 f"error \"type must be tuple of ints,but got {type(length).__name__}\""
             )
         if length < 0:
             raise RuntimeError(f"{name}: Dimension size must be non-negative.")
-    return shape
+    return tuple(operator.index(length) for length in shape)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):

@@ -252,9 +252,19 @@ class Tensor:
             )
         return self._data
 
+    # numpy interplay, as PyTorch's: numpy defers to a tensor's operators (its priority outranks
+    # numpy's), and where they refuse an array (`x + array`), numpy computes on the tensor's values
+    # and wraps its result back into a tensor, outside the graph
+    __array_priority__ = 1000
+
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
-        return array if dtype is None else array.astype(dtype)
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        if array.dtype.kind == "b":
+            array = array.astype("uint8")  # as PyTorch's does, from before it had a bool dtype
+        return wrap(array, dtypes.from_numpy(array.dtype), backend.CPU)
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -335,6 +345,12 @@ class Tensor:
             copy._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = copy
         return copy
+
+    def __reduce_ex__(self, protocol):
+        # pickle and copy.copy take a tensor apart into its values and requires_grad, and put it
+        # together again as PyTorch does: a leaf without grad, hooks or base (copy.copy's shares
+        # the array, as PyTorch's shares the storage; pickle's has its own)
+        return _rebuilt, (self._data, self._dtype, self._device, self.requires_grad)
 
     # --- dtype and device moves (differentiable) ------------------------------------------------
     def to(self, *args, **kwargs):
@@ -504,72 +520,138 @@ class Tensor:
     def reciprocal(self):
         return arithmetic.reciprocal(self)
 
+    def floor_divide(self, other):
+        return arithmetic.floor_divide(self, other)
+
     def remainder(self, other):
         return arithmetic.remainder(self, other)
 
     def fmod(self, other):
         return arithmetic.fmod(self, other)
 
-    # --- comparisons (no gradient) ----------------------------------------------------------------
+    # --- comparisons (no gradient), operands turned away as arithmetic's are --------------------------
     def __eq__(self, other):
-        return comparison.eq(self, other)
+        try:
+            if backend.is_host_array(other):
+                # NOTE: of the operators, PyTorch's == alone reads a numpy array as a tensor
+                other = wrap(other, dtypes.from_numpy(other.dtype), backend.CPU)
+            return comparison.eq(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __ne__(self, other):
-        return comparison.ne(self, other)
+        try:
+            return comparison.ne(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __lt__(self, other):
-        return comparison.lt(self, other)
+        try:
+            return comparison.lt(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __le__(self, other):
-        return comparison.le(self, other)
+        try:
+            return comparison.le(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __gt__(self, other):
-        return comparison.gt(self, other)
+        try:
+            return comparison.gt(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __ge__(self, other):
-        return comparison.ge(self, other)
+        try:
+            return comparison.ge(self, other)
+        except TypeError:
+            return NotImplemented
 
     # --- bitwise (logical on bool tensors), operands turned away as arithmetic's are -------------------
     def __and__(self, other):
         try:
-            return comparison.bitwise_and(self, other)
+            return bitwise.bitwise_and(self, other)
         except TypeError:
             return NotImplemented
 
     def __rand__(self, other):
         try:
-            return comparison.bitwise_and(self, other)
+            return bitwise.bitwise_and(self, other)
         except TypeError:
             return NotImplemented
 
     def __or__(self, other):
         try:
-            return comparison.bitwise_or(self, other)
+            return bitwise.bitwise_or(self, other)
         except TypeError:
             return NotImplemented
 
     def __ror__(self, other):
         try:
-            return comparison.bitwise_or(self, other)
+            return bitwise.bitwise_or(self, other)
         except TypeError:
             return NotImplemented
 
     def __xor__(self, other):
         try:
-            return comparison.bitwise_xor(self, other)
+            return bitwise.bitwise_xor(self, other)
         except TypeError:
             return NotImplemented
 
     def __rxor__(self, other):
         try:
-            return comparison.bitwise_xor(self, other)
+            return bitwise.bitwise_xor(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __lshift__(self, other):
+        try:
+            return bitwise.bitwise_left_shift(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rlshift__(self, other):
+        try:
+            return bitwise.bitwise_left_shift(other, self)
+        except TypeError:
+            return NotImplemented
+
+    def __rshift__(self, other):
+        try:
+            return bitwise.bitwise_right_shift(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __rrshift__(self, other):
+        try:
+            return bitwise.bitwise_right_shift(other, self)
         except TypeError:
             return NotImplemented
 
     def __invert__(self):
         if self._dtype.is_floating_point:
             raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-        return comparison.bitwise_not(self)
+        return bitwise.bitwise_not(self)
+
+    def bitwise_and(self, other):
+        return bitwise.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return bitwise.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return bitwise.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return bitwise.bitwise_not(self)
+
+    def bitwise_left_shift(self, other):
+        return bitwise.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return bitwise.bitwise_right_shift(self, other)
 
     def eq(self, other):
         return comparison.eq(self, other)
@@ -588,6 +670,18 @@ class Tensor:
 
     def ge(self, other):
         return comparison.ge(self, other)
+
+    def logical_and(self, other):
+        return comparison.logical_and(self, other)
+
+    def logical_or(self, other):
+        return comparison.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return comparison.logical_xor(self, other)
+
+    def logical_not(self):
+        return comparison.logical_not(self)
 
     def equal(self, other):
         return comparison.equal(self, other)
@@ -798,20 +892,38 @@ class Tensor:
     def repeat(self, *sizes):
         return shape.repeat(self, _shape_args(sizes))
 
+    def flip(self, *dims):
+        if not dims:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
+        if len(dims) == 1 and not hasattr(dims[0], "__index__"):
+            dims = dims[0]  # `x.flip((0, 1))` as `x.flip(0, 1)`; anything else for the check to word
+        return shape.flip(self, shape.int_dims("flip", 1, dims))
+
+    def __reversed__(self):
+        """Reversed along dim 0 (a 0-d tensor is itself), as in PyTorch."""
+        return self if self._data.ndim == 0 else shape.flip(self, (0,))
+
     # --- linear algebra ---------------------------------------------------------------------------
+    # (the operand is checked here too, so that PyTorch's message counts its position as a
+    # method's: `x.matmul(3)` says position 1, `torch.matmul(x, 3)` position 2)
     def matmul(self, other):
+        linalg.check_tensor("matmul", "other", 1, other)
         return linalg.matmul(self, other)
 
     def mm(self, mat2):
+        linalg.check_tensor("mm", "mat2", 1, mat2)
         return linalg.mm(self, mat2)
 
     def bmm(self, mat2):
+        linalg.check_tensor("bmm", "mat2", 1, mat2)
         return linalg.bmm(self, mat2)
 
     def mv(self, vec):
+        linalg.check_tensor("mv", "vec", 1, vec)
         return linalg.mv(self, vec)
 
     def dot(self, other):
+        linalg.check_tensor("dot", "tensor", 1, other)
         return linalg.dot(self, other)
 
     # --- indexing -------------------------------------------------------------------------------
@@ -885,6 +997,75 @@ class Tensor:
     def __ipow__(self, exponent):
         try:
             return inplace.pow_(self, exponent)
+        except TypeError:
+            return NotImplemented
+
+    def floor_divide_(self, other):
+        return inplace.floor_divide_(self, other)
+
+    def remainder_(self, other):
+        return inplace.remainder_(self, other)
+
+    def fmod_(self, other):
+        return inplace.fmod_(self, other)
+
+    def __ifloordiv__(self, other):
+        try:
+            return inplace.floor_divide_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __imod__(self, other):
+        try:
+            return inplace.remainder_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def bitwise_and_(self, other):
+        return inplace.bitwise_and_(self, other)
+
+    def bitwise_or_(self, other):
+        return inplace.bitwise_or_(self, other)
+
+    def bitwise_xor_(self, other):
+        return inplace.bitwise_xor_(self, other)
+
+    def bitwise_not_(self):
+        return inplace.bitwise_not_(self)
+
+    def bitwise_left_shift_(self, other):
+        return inplace.bitwise_left_shift_(self, other)
+
+    def bitwise_right_shift_(self, other):
+        return inplace.bitwise_right_shift_(self, other)
+
+    def __iand__(self, other):
+        try:
+            return inplace.bitwise_and_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __ior__(self, other):
+        try:
+            return inplace.bitwise_or_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __ixor__(self, other):
+        try:
+            return inplace.bitwise_xor_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __ilshift__(self, other):
+        try:
+            return inplace.bitwise_left_shift_(self, other)
+        except TypeError:
+            return NotImplemented
+
+    def __irshift__(self, other):
+        try:
+            return inplace.bitwise_right_shift_(self, other)
         except TypeError:
             return NotImplemented
 
@@ -1026,6 +1207,14 @@ def wrap(data, dtype, device, grad_fn=None, output_nr=0, version_box=None):
     return tensor
 
 
+def _rebuilt(data, dtype, device, requires_grad):
+    """A tensor unpickled or copied by copy.copy, as PyTorch rebuilds one: around `data`, put
+    there by set_, which counts as one change (version 1)."""
+    tensor = wrap(data, dtype, device, version_box=[1])
+    tensor._requires_grad = requires_grad
+    return tensor
+
+
 def view_of(input, data, step, multi_output=False):
     """A View of `input` around `data` (a view of input's array), which `step(array)` reads out of
     an array shaped like input's; it shares input's version counter."""
@@ -1049,11 +1238,12 @@ def view_of(input, data, step, multi_output=False):
 
 def wrapped_number(value):
     """A Python number as PyTorch wraps it to take part in an op: a 0-d CPU tensor of the number's
-    own C++ type (long, double, bool), as `(x * 2).grad_fn._saved_other` shows `tensor(2)`."""
+    own C++ type (long, double, bool), as `(x * 2).grad_fn._saved_other` shows `tensor(2)`; a
+    numpy scalar as the number PyTorch reads it as."""
+    value = dtypes.as_python_number(value)
     dtype = {int: dtypes.int64, float: dtypes.float64, bool: dtypes.bool}.get(value.__class__)
     if dtype is None:
         dtype = dtypes.scalar_dtype(value)
-        value = value.item() if hasattr(value, "item") else value
     return wrap(backend.as_host_array(value).astype(dtype.numpy), dtype, backend.CPU)
 
 
@@ -1082,5 +1272,5 @@ def needs_grad(*inputs):
 
 from . import autograd  # noqa: E402 - loaded before this module, which it never imports
 from .ops import (  # noqa: E402 - the ops need Tensor defined first
-    arithmetic, comparison, indexing, inplace, linalg, pointwise, reduction, shape,
+    arithmetic, bitwise, comparison, indexing, inplace, linalg, pointwise, reduction, shape,
 )

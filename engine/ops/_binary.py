@@ -56,9 +56,7 @@ def operands(a, b):
             return a._data, b._data, b._dtype, a._device
     elif not (a_is_tensor or b_is_tensor):
         raise TypeError("expected a Tensor operand")
-    for x in (a, b):
-        if not isinstance(x, (Tensor, int, float, bool)) and not hasattr(x, "dtype"):
-            raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+    a, b = _number_or_tensor(a), _number_or_tensor(b)
     dtype = dtypes.result_type((a, b))
     tensor = a if a_is_tensor else b
     return _cast(a, dtype), _cast(b, dtype), dtype, tensor._device
@@ -76,11 +74,30 @@ def _across_devices(a, b):
     return a_data, b_data, dtype, device
 
 
+def _number_or_tensor(x):
+    """A tensor or a Python number as it is, a numpy scalar as the Python number PyTorch reads it
+    as (numpy keeps it weak then, as PyTorch does). Anything else is refused with a TypeError,
+    a numpy array too: its operator then returns NotImplemented and numpy computes, as with
+    PyTorch (see Tensor.__array_priority__)."""
+    if x.__class__ in backend.SCALAR_TYPES:  # first: np.float64 is a float
+        return dtypes.as_python_number(x)
+    if isinstance(x, (Tensor, int, float)):  # bool is an int
+        return x
+    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+
+
 def _cast(x, dtype):
     if isinstance(x, Tensor):
         return x._data if x._dtype is dtype else x._data.astype(dtype.numpy)
-    # numpy scalars become plain Python numbers, which numpy keeps weak as PyTorch does
-    return x if isinstance(x, (int, float, bool)) else x.item()
+    return x
+
+
+def type_name(value):
+    """A value's type as PyTorch's messages name it: a builtin's bare (int), another with its
+    module (numpy.ndarray), the engine's as torch's (torch.dtype)."""
+    kind = type(value)
+    module = "torch" if kind.__module__.startswith("engine.") else kind.__module__
+    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
 
 
 def array_module(tensor):

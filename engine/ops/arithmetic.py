@@ -228,8 +228,9 @@ def div(input, other, *, rounding_mode=None):
 
 
 def rdiv(input, other):
-    """other / input for a Python number `other`: PyTorch computes other * input.reciprocal()."""
-    return mul(reciprocal(input), other)
+    """other / input: PyTorch computes input.reciprocal() * other, with the operator (so that
+    numpy computes the product with an array, see Tensor.__array_priority__)."""
+    return reciprocal(input) * other
 
 
 class ReciprocalBackward0(Node):
@@ -246,7 +247,43 @@ def reciprocal(input):
     return out
 
 
+# --- division rounded to an integer: a step function --------------------------------------------
+class DivBackward2(Node):
+    """div with a rounding mode: PyTorch's gradient of the steps is zero, for both operands."""
+
+    def backward(self, grad):
+        return (
+            _zeros_like(grad) if self.should_compute_output(0) else None,
+            _zeros_like(grad) if self.should_compute_output(1) else None,
+        )
+
+
 def _rounded_div(input, other, rounding_mode):
+    out = _rounded_quotient(input, other, rounding_mode)
+    if needs_grad(input, other):
+        node = attach(out, DivBackward2(input, other)).grad_fn
+        # what PyTorch keeps for its formula without a rounding mode: self only for other's gradient
+        node.save(rounding_mode=rounding_mode)
+        _save_other(node, other)
+        if not node.should_compute_output(1):
+            node.save(self=None)
+        elif isinstance(input, Tensor):
+            node.save(self=input)
+        else:
+            node.save_number(self=input)
+    return out
+
+
+def floor_divide(input, other):
+    """input // other: PyTorch defines no derivative here; its node refuses backward."""
+    out = _rounded_quotient(input, other, "floor")
+    if needs_grad(input, other):
+        tensors = [x for x in (input, other) if isinstance(x, Tensor)]
+        attach(out, NotImplementedBackward(*tensors)).grad_fn._op = "floor_divide"
+    return out
+
+
+def _rounded_quotient(input, other, rounding_mode):
     if rounding_mode not in ("floor", "trunc"):
         raise RuntimeError(
             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
@@ -259,11 +296,11 @@ def _rounded_div(input, other, rounding_mode):
         data = xp.floor_divide(a, b) if rounding_mode == "floor" else xp.trunc(a / b)
     except ValueError:
         raise shape_error(input, other) from None
-    return result(data, dtype, device)  # piecewise constant: no gradient
+    return result(data, dtype, device)
 
 
-def floor_divide(input, other):
-    return _rounded_div(input, other, "floor")
+def _zeros_like(grad):
+    return wrap(array_module(grad).zeros_like(grad._data), grad._dtype, grad._device)
 
 
 def _check_divisor(dtype, device, divisor, kernel):
@@ -311,14 +348,15 @@ def _grad_of_divisor(node, grad, rounding_mode):
     return -grad * div(node._saved_self, node._saved_other, rounding_mode=rounding_mode)
 
 
-class RemainderOfNumberBackward(Node):
-    """number % tensor: PyTorch defines no derivative there; its node refuses backward."""
+class NotImplementedBackward(Node):
+    """Where PyTorch defines no derivative (number % tensor, floor division): its node, which
+    refuses backward, naming the op (`_op`)."""
 
     def name(self):
         return "torch::autograd::NotImplemented"
 
     def backward(self, grad):
-        raise RuntimeError("derivative for aten::remainder is not implemented")
+        raise RuntimeError(f"derivative for aten::{self._op} is not implemented")
 
 
 def remainder(input, other):
@@ -348,7 +386,7 @@ def _rest(input, other, kernel, number_node, tensor_node):
     out = result(data, dtype, device)
     if not isinstance(input, Tensor):
         if needs_grad(other):
-            attach(out, RemainderOfNumberBackward(other))
+            attach(out, NotImplementedBackward(other)).grad_fn._op = "remainder"
     elif not isinstance(other, Tensor):
         if needs_grad(input):
             attach(out, number_node(input))
@@ -433,7 +471,7 @@ def _pow_scalar(input, exponent):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     out = result(a * a if b == 2 else a ** b, dtype, device)
     if needs_grad(input):
-        attach(out, PowBackward0(input)).grad_fn.save(self=input, exponent=exponent)
+        attach(out, PowBackward0(input)).grad_fn.save(self=input, exponent=b)  # a Python number
     return out
 
 
@@ -442,7 +480,7 @@ def rpow(input, base):
     a, b, dtype, device = operands(input, base)
     out = result(_power(array_module(input), b, a, dtype), dtype, device)
     if needs_grad(input):
-        attach(out, PowBackward2(input)).grad_fn.save(self=base, exponent=input, result=out)
+        attach(out, PowBackward2(input)).grad_fn.save(self=b, exponent=input, result=out)
     return out
 
 

@@ -1,14 +1,11 @@
 """Comparisons and logic: boolean results, outside the graph."""
 from .. import dtypes
-from ..tensor import Tensor, wrap
+from ..tensor import wrap
 from . import arithmetic
 from ._binary import array_module, operands
-from .linalg import scalar_type_name
 
 
 def _compare(input, other, compute):
-    if other is None or not isinstance(other, (Tensor, int, float, bool)) and not hasattr(other, "dtype"):
-        return NotImplemented
     a, b, _, device = operands(input, other)
     try:
         data = compute(a, b)
@@ -55,38 +52,6 @@ def logical_xor(input, other):
 
 def logical_not(input):
     return wrap(array_module(input).logical_not(input._data), dtypes.bool, input._device)
-
-
-# --- bitwise: & | ^ ~, on integers and bools only, in the operands' promoted dtype -------------------
-def _bitwise(name, input, other, compute):
-    a, b, dtype, device = operands(input, other)
-    if dtype.is_floating_point:
-        raise NotImplementedError(f'"{name}_{device.type}" not implemented for \'{scalar_type_name(dtype)}\'')
-    try:
-        data = compute(a, b)
-    except ValueError:
-        raise arithmetic.shape_error(input, other) from None
-    return arithmetic.result(data, dtype, device)
-
-
-def bitwise_and(input, other):
-    return _bitwise("bitwise_and", input, other, lambda a, b: a & b)
-
-
-def bitwise_or(input, other):
-    return _bitwise("bitwise_or", input, other, lambda a, b: a | b)
-
-
-def bitwise_xor(input, other):
-    return _bitwise("bitwise_xor", input, other, lambda a, b: a ^ b)
-
-
-def bitwise_not(input):
-    if input._dtype.is_floating_point:
-        raise NotImplementedError(
-            f'"bitwise_not_{input._device.type}" not implemented for \'{scalar_type_name(input._dtype)}\''
-        )
-    return wrap(~input._data, input._dtype, input._device)
 
 
 def isnan(input):

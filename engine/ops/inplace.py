@@ -29,8 +29,8 @@ from ..autograd import graph
 from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node, _short_name
 from ..tensor import _GRAD_FN, DEFAULT, MULTI_OUTPUT, NO_GRAD, Tensor, View, attach, needs_grad, wrap
-from . import arithmetic, indexing, pointwise
-from ._binary import array_module
+from . import arithmetic, bitwise, indexing, pointwise
+from ._binary import array_module, operands, type_name
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -391,6 +391,22 @@ def pow_(input, exponent):
     return _through_out_of_place(input, lambda self: arithmetic.pow(self, exponent), (exponent,), keeps_self=True)
 
 
+def floor_divide_(input, other):
+    return _through_out_of_place(input, lambda self: arithmetic.floor_divide(self, other), (other,))
+
+
+def remainder_(input, other):
+    return _through_out_of_place(
+        input, lambda self: arithmetic.remainder(self, other), (other,), keeps_self=True
+    )
+
+
+def fmod_(input, other):
+    return _through_out_of_place(
+        input, lambda self: arithmetic.fmod(self, other), (other,), keeps_self=True
+    )
+
+
 def _plain(input, other):
     """The common case of an optimizer step (`w -= lr * w.grad` under no_grad): nothing to
     record, a floating point tensor, and a Python number or a tensor of its dtype and device."""
@@ -422,7 +438,7 @@ def _in_one_pass(input, ufunc, other):
 def _check_operand(op, value, name="other"):
     if not isinstance(value, (Tensor, numbers.Number)):
         raise TypeError(
-            f"{op}(): argument '{name}' (position 1) must be Tensor, not {type(value).__name__}"
+            f"{op}(): argument '{name}' (position 1) must be Tensor, not {type_name(value)}"
         )
 
 
@@ -452,6 +468,38 @@ def masked_fill_(input, mask, value):
     if not isinstance(value, Tensor):
         check_number_fits(value, input._dtype)
     return _through_out_of_place(input, lambda self: pointwise.masked_fill(self, mask, value), (value,))
+
+
+# --- bitwise: integers and bools only, so nothing to record ----------------------------------------
+def bitwise_and_(input, other):
+    return _bitwise_(input, bitwise.bitwise_and, other)
+
+
+def bitwise_or_(input, other):
+    return _bitwise_(input, bitwise.bitwise_or, other)
+
+
+def bitwise_xor_(input, other):
+    return _bitwise_(input, bitwise.bitwise_xor, other)
+
+
+def bitwise_left_shift_(input, other):
+    return _bitwise_(input, bitwise.bitwise_left_shift, other)
+
+
+def bitwise_right_shift_(input, other):
+    return _bitwise_(input, bitwise.bitwise_right_shift, other)
+
+
+def _bitwise_(input, op, other):
+    # PyTorch checks that the result's dtype fits before its kernel refuses floats (`x &= 1.5` on
+    # an integer tensor is a cast error)
+    check_cast(operands(input, other)[2], input._dtype)
+    return _through_out_of_place(input, lambda self: op(self, other), (other,))
+
+
+def bitwise_not_(input):
+    return _through_out_of_place(input, bitwise.bitwise_not, ())
 
 
 # --- fill and copy: the new values do not depend on the old -----------------------------------
@@ -535,7 +583,7 @@ def copy_(input, source, non_blocking=False):
     if not isinstance(source, Tensor):
         if not isinstance(source, numbers.Number):
             raise TypeError(
-                f"copy_(): argument 'other' (position 1) must be Tensor, not {type(source).__name__}"
+                f"copy_(): argument 'other' (position 1) must be Tensor, not {type_name(source)}"
             )
         dtype = dtypes.scalar_dtype(source)
         source = wrap(array_module(input).asarray(source, dtype=dtype.numpy), dtype, input._device)

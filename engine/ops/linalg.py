@@ -9,7 +9,7 @@ from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node
 from ..tensor import Tensor, _wrap_dim, attach, needs_grad, wrap
 from . import shape
-from ._binary import array_module, check_same_device
+from ._binary import array_module, check_same_device, type_name
 
 # PyTorch names dtypes in two spellings in these errors: C++ types and ScalarType names
 _CPP_NAMES = {
@@ -24,10 +24,11 @@ _SCALAR_NAMES = {
 
 
 def check_tensor(function, argument, position, value):
+    """PyTorch's TypeError for an argument that is no tensor. `position` counts from 1, the tensor
+    a method is called on not counted (`x.matmul(3)` is position 1, `torch.matmul(x, 3)` 2)."""
     if not isinstance(value, Tensor):
-        kind = type(value)
-        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-        raise TypeError(f"{function}(): argument '{argument}' (position {position}) must be Tensor, not {name}")
+        where = f"argument '{argument}' (position {position})"
+        raise TypeError(f"{function}(): {where} must be Tensor, not {type_name(value)}")
 
 
 def scalar_type_name(dtype):

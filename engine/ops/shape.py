@@ -1,5 +1,5 @@
 """Shape ops: views (reshape/view, flatten, transpose/permute, squeeze/unsqueeze, expand, select,
-slice), joins and splits (cat, stack, split, chunk, unbind), repeat, and copies (clone, to).
+slice), joins and splits (cat, stack, split, chunk, unbind), repeat, flip, and copies (clone, to).
 
 Views share their base's array memory and its version counter, so an in-place change to either is
 seen by both. Each is a View (engine/tensor.py) that remembers its base and the step that reads it
@@ -738,6 +738,48 @@ def repeat(input, repeats):
     if needs_grad(input):
         attach(out, RepeatBackward0(input)).grad_fn.save(repeats=repeats, self_sym_sizes=shape)
     return out
+
+
+# --- flip: a copy, reversed along some dims --------------------------------------------------------
+class FlipBackward0(Node):
+    def backward(self, grad):
+        return (grad.flip(self._saved_dims),)
+
+
+def flip(input, dims):
+    dims = int_dims("flip", 2, dims)
+    ndim = input._data.ndim
+    wrapped = tuple(_wrap_dim(d, ndim) for d in dims)
+    for d in wrapped:
+        if wrapped.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    # a copy, as PyTorch's flip makes (numpy's flip is a view with negative strides)
+    data = array_module(input).flip(input._data, axis=wrapped) if ndim else input._data
+    out = wrap(data.copy(), input._dtype, input._device)
+    if needs_grad(input):
+        attach(out, FlipBackward0(input)).grad_fn.save(dims=dims)
+    return out
+
+
+def int_dims(op, position, dims):
+    """`dims`, a tuple or list of ints, as a tuple; else PyTorch's TypeError, as its argument
+    parser words it (it looks at the first element before unpacking the rest). `position` counts
+    the op's arguments from 1, the tensor a method is called on left out."""
+    where = f"argument 'dims' (position {position})"
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"{op}(): {where} must be tuple of ints, not {type(dims).__name__}")
+    for index, dim in enumerate(dims):
+        if not hasattr(dim, "__index__"):
+            kind = type(dim).__name__
+            if index == 0:
+                raise TypeError(
+                    f"{op}(): {where} must be tuple of ints, but found element of type {kind} at pos 0"
+                )
+            raise TypeError(
+                f"{op}(): argument 'dims' failed to unpack the object at pos {index + 1} with error "
+                f'"type must be tuple of ints,but got {kind}"'
+            )
+    return tuple(operator.index(dim) for dim in dims)
 
 
 # --- copies between layouts, dtypes and devices -------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import engine
-from torch_oracle import saved_names, as_numpy, assert_same_tensor
+from torch_oracle import saved_names, as_numpy, assert_same_tensor, outcome
 from on_device import cpu_text
 from engine.autograd import gradcheck
 
@@ -498,7 +498,7 @@ def test_failed_op_leaves_inputs_and_graph_unchanged():
     assert x.grad.tolist() == [2.0, 2.0]
 
 
-# --- rounded division and remainder (no gradient) -------------------------------------------------
+# --- rounded division and remainder -------------------------------------------------------------
 @pytest.mark.parametrize(
     "expr",
     [
@@ -514,6 +514,52 @@ def test_failed_op_leaves_inputs_and_graph_unchanged():
 )
 def test_rounded_division(expr):
     assert_same_tensor(expr(engine), expr(torch))
+
+
+# their graphs: div with a rounding mode has a zero gradient (DivBackward2); // has none, its node
+# refuses backward (as number % tensor's does); and their in-place forms (//=, %=, remainder_ ...)
+ROUNDED_DIVISION_GRAPHS = [  # each run after GIVEN
+    "x * 2 // 2",
+    "(x * 2 // 2).grad_fn.name()",
+    "(x * x).floor_divide(2).grad_fn.next_functions[0][0].name()",
+    "torch.floor_divide(x, 2).grad_fn.next_functions[0][0].name()",
+    "x.floor_divide(w).grad_fn.name()",
+    "x // x.detach()",
+    "x.detach() // 2",
+    "2 // x",
+    "(x * 2 // 2).sum().backward()",
+    "(2 % x).sum().backward()",
+    "torch.div(x, 2, rounding_mode='floor')",
+    "torch.div(x, 2, rounding_mode='trunc')",
+    "torch.div(x, 2, rounding_mode='floor').grad_fn._saved_other",
+    "torch.div(x, 2, rounding_mode='floor').grad_fn._saved_self",
+    "torch.div(x, 2, rounding_mode='trunc').grad_fn._saved_rounding_mode",
+    "n = torch.div(x, w, rounding_mode='trunc').grad_fn\n(n._saved_self, n._saved_other)",
+    "n = torch.div(2, x, rounding_mode='floor').grad_fn\n(n._saved_self, n._saved_other, n.next_functions[0])",
+    "torch.div(x, 2, rounding_mode='floor').sum().backward()\nx.grad",
+    "torch.div(x, w, rounding_mode='floor').sum().backward()\n(x.grad, w.grad)",
+    # in place
+    "y = x * 1\nz = y\ny //= 2\n(y, y is z, y.grad_fn.next_functions[0][0].name(), y._version)",
+    "y = x * 1\ny %= 2\ny.sum().backward()\n(y, x.grad)",
+    "y = x * 1\ny.fmod_(w)\ny",
+    "y = x * 1\ny.remainder_(w)\ny.sum().backward()\nw.grad",
+    "(x * 1)[0:1].floor_divide_(2)",
+    "y = x * 1\ny[0:1].remainder_(2)\ny.grad_fn.name()",
+    "x //= 2\nx",
+    "i = torch.tensor([3, 5])\nj = i\ni //= 2\n(i, i is j, i._version)",
+    "i = torch.tensor([3, 5])\nj = i\ni %= 2\n(i, i is j, i._version)",
+    "i = torch.tensor([3, 5])\ni //= 2.5\ni",
+    "i = torch.tensor([3, 5])\ni %= 'a'\ni",
+    "x.detach().__imod__(2)",
+    "x.detach().__ifloordiv__('a')",
+    "m = torch.tensor([[3., 5.], [1., 2.]])\nv = m[0]\nv //= 2\nm",
+]
+GIVEN = "x = torch.tensor([3., 5.], requires_grad=True)\nw = torch.tensor([2., 3.], requires_grad=True)\n"
+
+
+@pytest.mark.parametrize("program", ROUNDED_DIVISION_GRAPHS)
+def test_rounded_division_graph_like_torch(program):
+    assert outcome(engine, GIVEN + program) == outcome(torch, GIVEN + program)
 
 
 # --- double backward --------------------------------------------------------------------------------

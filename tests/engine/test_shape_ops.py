@@ -1,4 +1,4 @@
-"""Shape ops against PyTorch: views, joins, splits, repeat, copies.
+"""Shape ops against PyTorch: views, joins, splits, repeat, flip, copies.
 
 Every case is one lambda `fn(lib, *tensors)` run with `lib` the engine and with torch on the same
 float64 inputs; `compare` checks values, dtypes, grad_fn names, next_functions, saved values,
@@ -390,6 +390,52 @@ def test_repeat(name):
     compare(fn, *(rand(*shape) for shape in shapes))
 
 
+# --- flip and reversed: copies ----------------------------------------------------------------------
+FLIPS = {
+    "flip": ([(2, 3, 4)], lambda lib, x: lib.flip(x, (0, 2))),
+    "flip_list_neg": ([(2, 3, 4)], lambda lib, x: lib.flip(x, [-1])),
+    "flip_none": ([(2, 3)], lambda lib, x: lib.flip(x, ())),
+    "flip_method": ([(2, 3)], lambda lib, x: x.flip(0)),
+    "flip_method_dims": ([(2, 3)], lambda lib, x: x.flip(1, 0)),
+    "flip_method_tuple": ([(2, 3)], lambda lib, x: x.flip((-1,))),
+    "flip_0d": ([()], lambda lib, x: x.flip(0)),
+    "flip_of_transposed": ([(2, 3)], lambda lib, x: x.t().flip(0)),
+    "flip_then_in_place": ([(2, 3)], lambda lib, x: x.flip(0).mul_(2) + x),
+    "reversed": ([(3, 2)], lambda lib, x: reversed(x)),
+    "reversed_1d": ([(3,)], lambda lib, x: reversed(x * 2)),
+    "reversed_0d_is_self": ([()], lambda lib, x: reversed(x)),
+}
+FLIP_ERRORS = {
+    "flip_dim_twice": ([(2, 3)], lambda lib, x: x.flip(0, -2)),
+    "flip_dim_out_of_range": ([(2, 3)], lambda lib, x: lib.flip(x, (2,))),
+    "flip_int_dims_in_function": ([(2, 3)], lambda lib, x: lib.flip(x, 0)),
+    "flip_float_dim": ([(2, 3)], lambda lib, x: x.flip([0.5])),
+    "flip_float_second_dim": ([(2, 3)], lambda lib, x: lib.flip(x, [0, 0.5])),
+    "flip_str_dims": ([(2, 3)], lambda lib, x: x.flip("a")),
+    "flip_no_dims": ([(2, 3)], lambda lib, x: x.flip()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLIPS))
+def test_flip(name):
+    shapes, fn = FLIPS[name]
+    compare(fn, *(rand(*shape) for shape in shapes))
+
+
+@pytest.mark.parametrize("name", sorted(FLIP_ERRORS))
+def test_flip_errors(name):
+    shapes, fn = FLIP_ERRORS[name]
+    compare_error(fn, *(rand(*shape) for shape in shapes))
+
+
+def test_flip_copies():
+    for lib in (engine, torch):
+        x = lib.tensor([[1, 2], [3, 4]])
+        flipped = x.flip(0)
+        flipped[0, 0] = 100
+        assert x.tolist() == [[1, 2], [3, 4]] and flipped._base is None and x._version == 0
+
+
 # --- double backward: the gradients are themselves differentiable ---------------------------------
 DOUBLE = {
     "view": lambda lib, x: x.view(-1) ** 2,
@@ -405,6 +451,7 @@ DOUBLE = {
     "chunk": lambda lib, x: x.chunk(2, 1)[1] ** 3,
     "unbind": lambda lib, x: x.unbind(1)[2] ** 3,
     "repeat": lambda lib, x: x.repeat(2, 1) ** 2,
+    "flip": lambda lib, x: x.flip(0, 1) ** 2,
 }
 
 
