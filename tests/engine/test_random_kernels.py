@@ -1,12 +1,13 @@
 """The arithmetic behind engine.random, checked without PyTorch: the fused multiply-add against
-exact rational arithmetic, and the AVX2 log and sin/cos on every argument PyTorch's normal kernel
-can give them."""
+exact rational arithmetic, the AVX2 log and sin/cos on every argument PyTorch's normal kernel can
+give them, and randperm's loop-free swaps against the loop they stand for."""
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from engine.random import avx_math, fma
+from engine.random import avx_math, fma, integers
+from engine.random.generator import Generator
 
 RNG = np.random.default_rng(11)
 
@@ -94,3 +95,19 @@ def test_avx_math_against_the_functions_it_approximates():
     np.testing.assert_allclose(avx_math.log(np.float32(1) - u), np.log1p(-u.astype(np.float64)), rtol=3e-7, atol=1e-7)
     np.testing.assert_allclose(sin, np.sin(angle.astype(np.float64)), atol=2e-7)
     np.testing.assert_allclose(cos, np.cos(angle.astype(np.float64)), atol=2e-7)
+
+
+def swapped_in_a_loop(seed, n):
+    """PyTorch's randperm as it is written: swap element i with i + (output % (n - i))."""
+    outputs = Generator().manual_seed(seed).bits32(max(n - 1, 0)).tolist()
+    values = list(range(n))
+    for i in range(n - 1):
+        j = i + outputs[i] % (n - i)
+        values[i], values[j] = values[j], values[i]
+    return values
+
+
+@pytest.mark.parametrize("n", [*range(12), 31, 32, 33, 100, 1000, 4099])
+def test_randperm_is_the_swap_loop(n):
+    for seed in (0, 1, 7, 2**40 + 3):
+        assert integers.randperm(Generator().manual_seed(seed), n).tolist() == swapped_in_a_loop(seed, n)
