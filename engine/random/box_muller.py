@@ -47,17 +47,17 @@ def normal(generator, count, dtype, mean, std, contiguous=True):
 
 # --- in blocks of 16 -------------------------------------------------------------------------------
 def _in_blocks(generator, count, dtype, make_normal, mean, std, uniforms_past_full_blocks=True):
-    full = count // BLOCK * BLOCK
-    drawn = count if uniforms_past_full_blocks else full
-    values = numpy.empty(count, dtype=dtype)
-    values[:drawn] = unit_floats(generator, drawn, dtype)
-    rows = values[:full].reshape(-1, BLOCK)
+    redone = count % BLOCK != 0  # the last 16 are computed again, from fresh uniforms
+    rows = numpy.empty((count // BLOCK + redone, BLOCK), dtype=dtype)
+    drawn = count if uniforms_past_full_blocks else count // BLOCK * BLOCK
+    rows.ravel()[:drawn] = unit_floats(generator, drawn, dtype)
+    if redone:
+        rows[-1] = unit_floats(generator, BLOCK, dtype)  # over the leftover uniforms, unused
     for start in range(0, len(rows), _CHUNK_ROWS):
         make_normal(rows[start:start + _CHUNK_ROWS], mean, std)
-    if count % BLOCK:  # the last 16 again, from fresh uniforms
-        last = unit_floats(generator, BLOCK, dtype).reshape(1, BLOCK)
-        make_normal(last, mean, std)
-        values[count - BLOCK:] = last.ravel()
+    values = rows.ravel()[:count]
+    if redone:
+        values[count - BLOCK:] = rows[-1].copy()
     return values
 
 

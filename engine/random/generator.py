@@ -1,10 +1,10 @@
 """The Generator: PyTorch's CPU random number generator, output for output.
 
 PyTorch's CPU generator is a standard 32-bit Mersenne Twister (MT19937), seeded as the reference
-code seeds it (init_genrand) with the seed's low 32 bits. numpy's legacy RandomState is that same
-twister, seeded the same way, and a full-range uint32 draw from it is one raw 32-bit output, so
-the twister here is a RandomState. Beside the twister PyTorch's generator keeps the seed it was
-given (all 64 bits, for initial_seed) and the unused second value of its last per-element
+code seeds it (init_genrand) with the seed's low 32 bits. numpy's MT19937 is that same twister,
+and seeded through a legacy RandomState (RandomState.seed) it is seeded the same way; its
+random_raw gives the raw 32-bit outputs. Beside the twister PyTorch's generator keeps the seed it
+was given (all 64 bits, for initial_seed) and the unused second value of its last per-element
 Box-Muller pair (see box_muller.py), which manual_seed forgets.
 
 get_state / set_state use PyTorch's byte layout (a 5056-byte uint8 tensor), so a state taken
@@ -37,6 +37,8 @@ class Generator:
     def __init__(self, device="cpu"):
         # NOTE: every generator draws on the host; one for 'cuda' gives the CPU's numbers too
         self.device = backend.canonical(device)
+        self._twister = numpy.random.MT19937()
+        self._seeder = numpy.random.RandomState(self._twister)  # seeds the twister as PyTorch does
         self.manual_seed(FRESH_GENERATOR_SEED)
 
     def manual_seed(self, seed):
@@ -45,7 +47,7 @@ class Generator:
         if not -(2**63) <= seed < 2**64:
             raise ValueError("Overflow when unpacking long long")
         self._seed = int(seed) % 2**64  # a negative seed is read as its 64-bit two's complement
-        self._twister = numpy.random.RandomState(self._seed & 0xFFFFFFFF)
+        self._seeder.seed(self._seed & 0xFFFFFFFF)
         self._untouched = True  # no output drawn since seeding (PyTorch's state tells them apart)
         self.next_double_normal = None
         self._next_float_normal = None  # kept only to give back in get_state: no op here uses it
@@ -62,22 +64,22 @@ class Generator:
 
     # --- raw output ------------------------------------------------------------------------------
     def bits32(self, count):
-        """The twister's next `count` 32-bit outputs (uint32)."""
+        """The twister's next `count` 32-bit outputs (in a uint64 array)."""
         if count:
             self._untouched = False
-        return self._twister.randint(0, 2**32, size=count, dtype=numpy.uint32)
+        return self._twister.random_raw(count)
 
     def bits64(self, count):
         """The next `count` 64-bit outputs (uint64); PyTorch makes each from two 32-bit outputs,
         the first one the high half."""
-        pairs = self.bits32(2 * count).astype(numpy.uint64)
+        pairs = self.bits32(2 * count)
         return (pairs[0::2] << numpy.uint64(32)) | pairs[1::2]
 
     # --- state -----------------------------------------------------------------------------------
     def get_state(self):
         from ..tensor import wrap  # here: the tensor module imports this one (through its ops)
 
-        twister = self._twister.get_state(legacy=False)["state"]
+        twister = self._twister.state["state"]
         words, position = twister["key"], twister["pos"]
         if position == _TWISTER_WORDS:  # PyTorch: `left` 1 means "twist before the next output"
             left, next_word = 1, 0 if self._untouched else _TWISTER_WORDS
@@ -107,9 +109,8 @@ class Generator:
         words = numpy.array(fields[4:4 + _TWISTER_WORDS], dtype=numpy.uint32)
         _, double_normal, _, double_valid, float_normal, float_valid = fields[4 + _TWISTER_WORDS:]
         self._seed = seed
-        self._twister = numpy.random.RandomState()
         position = _TWISTER_WORDS if left == 1 else next_word
-        self._twister.set_state(("MT19937", words, position))
+        self._twister.state = {"bit_generator": "MT19937", "state": {"key": words, "pos": position}}
         self._untouched = left == 1 and next_word == 0
         self.next_double_normal = double_normal if double_valid else None
         self._next_float_normal = float_normal if float_valid else None

@@ -11,7 +11,7 @@ def randint(generator, low, high, count, dtype):
     if span >= _WIDE_RANGE:
         bits = generator.bits64(count)
     else:
-        bits = generator.bits32(count).astype(numpy.uint64)
+        bits = generator.bits32(count)
     # in 64-bit unsigned arithmetic, which wraps as PyTorch's does: low may be negative
     offsets = bits % numpy.uint64(span) + numpy.uint64(low % 2**64)
     return offsets.view(numpy.int64).astype(dtype)

@@ -15,7 +15,7 @@ def unit_floats(generator, count, dtype):
     """`count` floats in [0, 1): float64 from 53 bits, float32 from 24."""
     if dtype == numpy.float64:
         return (generator.bits64(count) & numpy.uint64(2**53 - 1)).astype(numpy.float64) * 2.0**-53
-    return (generator.bits32(count) & numpy.uint32(2**24 - 1)).astype(numpy.float32) * numpy.float32(2.0**-24)
+    return (generator.bits32(count) & numpy.uint64(2**24 - 1)).astype(numpy.float32) * numpy.float32(2.0**-24)
 
 
 def uniform(generator, count, dtype, low, high):
@@ -23,6 +23,6 @@ def uniform(generator, count, dtype, low, high):
     dtype = numpy.dtype(dtype)
     compute = numpy.float64 if dtype == numpy.float64 else numpy.float32
     low, high = compute(low), compute(high)
-    values = fused_multiply_add(unit_floats(generator, count, compute), high - low, low).astype(dtype)
+    values = fused_multiply_add(unit_floats(generator, count, compute), high - low, low).astype(dtype, copy=False)
     values[values == dtype.type(high)] = dtype.type(low)
     return values
