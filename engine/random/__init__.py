@@ -19,7 +19,7 @@ import math
 import numpy
 
 from . import box_muller, integers, uniform_floats
-from .generator import Generator, default_generator
+from .generator import Generator, default_generator  # noqa: F401 - exported as torch.Generator
 
 
 # --- seeds and state, as torch.manual_seed & co. ----------------------------------------------------

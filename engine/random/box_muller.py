@@ -47,7 +47,9 @@ def normal(generator, count, dtype, mean, std, contiguous=True):
 
 # --- in blocks of 16 -------------------------------------------------------------------------------
 def _in_blocks(generator, count, dtype, make_normal, mean, std, uniforms_past_full_blocks=True):
-    redone = count % BLOCK != 0  # the last 16 are computed again, from fresh uniforms
+    """PyTorch's normal_fill. The last 16 elements, when computed again, are an extra row here,
+    made normal with the others and then copied over the end."""
+    redone = count % BLOCK != 0
     rows = numpy.empty((count // BLOCK + redone, BLOCK), dtype=dtype)
     drawn = count if uniforms_past_full_blocks else count // BLOCK * BLOCK
     rows.ravel()[:drawn] = unit_floats(generator, drawn, dtype)
@@ -103,4 +105,5 @@ def _libm(function, values):
 
     NOTE: numpy's float64 log and log1p are its own, and now and then a bit off the C library's;
     its float64 cos and sin give the C library's values, so those are left to numpy."""
-    return numpy.fromiter(map(function, values.ravel().tolist()), numpy.float64, values.size).reshape(values.shape)
+    results = numpy.fromiter(map(function, values.ravel().tolist()), numpy.float64, values.size)
+    return results.reshape(values.shape)

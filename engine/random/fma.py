@@ -4,6 +4,7 @@ PyTorch's CPU kernels are compiled with FMA contraction: `x * (to - from) + from
 `value * std + mean` in normal_ and most steps of the polynomials in its AVX2 log and sin/cos
 round once where numpy, which has no FMA, would round twice. Here the exact result is built from
 error-free steps and rounded once at the end ("rounding to odd" keeps the last step honest).
+(avx_math.py takes a quicker way, exact for its arguments only, and is tested against this.)
 """
 import math
 
@@ -33,8 +34,8 @@ def _fused_float32(a, b, c):
     if numpy.any(tiny_c):
         doubtful |= tiny_c
     if doubtful.any():
-        a, b, c = (numpy.broadcast_to(numpy.asarray(v, dtype=numpy.float64), total.shape)[doubtful] for v in (a, b, c))
-        total[doubtful] = _round_to_odd(*_two_sum(a * b, c))
+        a, b, c = (numpy.broadcast_to(numpy.asarray(v, dtype=numpy.float64), total.shape) for v in (a, b, c))
+        total[doubtful] = _round_to_odd(*_two_sum(a[doubtful] * b[doubtful], c[doubtful]))
     return total.astype(numpy.float32)
 
 

@@ -23,6 +23,7 @@ def uniform(generator, count, dtype, low, high):
     dtype = numpy.dtype(dtype)
     compute = numpy.float64 if dtype == numpy.float64 else numpy.float32
     low, high = compute(low), compute(high)
-    values = fused_multiply_add(unit_floats(generator, count, compute), high - low, low).astype(dtype, copy=False)
+    fractions = unit_floats(generator, count, compute)
+    values = fused_multiply_add(fractions, high - low, low).astype(dtype, copy=False)
     values[values == dtype.type(high)] = dtype.type(low)
     return values

@@ -37,7 +37,9 @@ def same_draws(draw, seeds=SEEDS):
 
 FLOATS = ["float32", "float64", "float16"]
 # sizes around the normal kernel's switch (16) and its blocks of 16, and odd shapes
-SHAPES = [(n,) for n in range(1, 41)] + [(0,), (1000,), (1001,), (3, 5), (4, 4), (2, 3, 7), (5, 1, 13), (2, 0), (33, 65)]
+SHAPES = [(n,) for n in range(1, 41)] + [
+    (0,), (1000,), (1001,), (3, 5), (4, 4), (2, 3, 7), (5, 1, 13), (2, 0), (33, 65),
+]
 
 
 # --- rand, randn and their *_like ---------------------------------------------------------------------
@@ -83,7 +85,9 @@ def test_normal_(mean, std, shape, dtype):
 
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("shape", IN_PLACE_SHAPES, ids=str)
-@pytest.mark.parametrize("low, high", [(-2.3, 5.7), (0.1, 0.3), (-1e3, 1e-3), (3.0, 3.0), (1.0, 1.0000002), (0.0, 1.0001)])
+@pytest.mark.parametrize(
+    "low, high", [(-2.3, 5.7), (0.1, 0.3), (-1e3, 1e-3), (3.0, 3.0), (1.0, 1.0000002), (0.0, 1.0001)]
+)
 def test_uniform_(low, high, shape, dtype):
     # the last two round up to `high` now and then (float32, float16): PyTorch gives `low` there
     same_draws(lambda lib: lib.empty(*shape, dtype=getattr(lib, dtype)).uniform_(low, high))
@@ -117,8 +121,9 @@ RANGES = [(0, 2), (0, 10), (-5, 7), (3, 2**28 - 1), (3, 2**28), (0, 2**31), (-2*
 # what each dtype holds exactly; for float32 and float16 beyond that PyTorch warns (and float32
 # takes other values than the engine)
 HOLDS = {
-    "int64": (-2**63, 2**63 - 1), "int32": (-2**31, 2**31 - 1), "int16": (-2**15, 2**15 - 1), "int8": (-128, 127),
-    "uint8": (0, 255), "bool": (0, 1), "float64": (-2**53, 2**53), "float32": (-2**24, 2**24), "float16": (-2**11, 2**11),
+    "int64": (-2**63, 2**63 - 1), "int32": (-2**31, 2**31 - 1), "int16": (-2**15, 2**15 - 1),
+    "int8": (-128, 127), "uint8": (0, 255), "bool": (0, 1),
+    "float64": (-2**53, 2**53), "float32": (-2**24, 2**24), "float16": (-2**11, 2**11),
 }
 RANDINT_CASES = [(low, high, dtype) for dtype, (lowest, highest) in HOLDS.items() for low, high in RANGES
                  if lowest <= low and high - 1 <= highest]
