@@ -15,7 +15,9 @@ def fused_multiply_add(a, b, c):
     """a * b + c rounded once to a's dtype (float32 or float64). b and c: numbers or arrays, whose
     values that dtype holds exactly."""
     if numpy.ndim(b) == 0 and abs(math.frexp(b)[0]) == 0.5:
-        return a * b + c  # b is a power of two: the product is exact, the sum the only rounding
+        # b is a power of two (randn's std of 1, rand's width of 1): the product is exact, the
+        # sum the only rounding
+        return (a if b == 1 else a * b) + c
     if a.dtype == numpy.float32:
         return _fused_float32(a, b, c)
     return _fused_float64(a, b, c)
