@@ -39,7 +39,9 @@ from .ops.shape import (
 from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
 from .ops.inplace import clamp_, clip_, fill_, zero_
 from .printing import set_printoptions
-from .random import manual_seed, seed
+from .random import (
+    Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
+)
 from .tensor import Size, Tensor
 
 __version__ = "2.13.0+grad_magic.0.1.0"

@@ -240,14 +240,14 @@ def _check_float(dtype, kernel):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     dtype = dtype or dtypes.get_default_dtype()
     _check_float(dtype, "check_uniform_bounds")
-    values = random.uniform(_checked_shape(size, "rand"), dtype.numpy)
+    values = random.uniform(_checked_shape(size, "rand"), dtype.numpy, generator=generator)
     return _finish(values, dtype, _device(device), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     dtype = dtype or dtypes.get_default_dtype()
     _check_float(dtype, "normal_kernel_cpu")
-    values = random.normal(_checked_shape(size, "randn"), dtype.numpy)
+    values = random.normal(_checked_shape(size, "randn"), dtype.numpy, generator=generator)
     return _finish(values, dtype, _device(device), requires_grad)
 
 
@@ -259,9 +259,56 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if high is None:
         low, high = 0, low
     dtype = dtype or dtypes.int64
-    return _finish(random.integers(low, high, tuple(size), dtype.numpy), dtype, _device(device), requires_grad)
+    _check_randint_range(low, high, dtype)
+    values = random.randint(low, high, tuple(size), dtype.numpy, generator=generator)
+    return _finish(values, dtype, _device(device), requires_grad)
 
 
-def randperm(n, *, dtype=None, device=None, requires_grad=False):
+# what randint checks `from` and `to - 1` against, with the C type names its messages use
+_RANDINT_BOUNDS = {
+    "bool": (0, 1, "bool"), "uint8": (0, 255, "unsigned char"), "int8": (-128, 127, "signed char"),
+    "int16": (-(2**15), 2**15 - 1, "short int"), "int32": (-(2**31), 2**31 - 1, "int"),
+    "float16": (-65504, 65504, "c10::Half"),
+}
+
+
+def _check_randint_range(low, high, dtype):
+    if not (-(2**63) <= low < 2**63 and -(2**63) <= high < 2**63):
+        raise ValueError("Overflow when unpacking long long")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if dtype.name in _RANDINT_BOUNDS:
+        lowest, highest, c_name = _RANDINT_BOUNDS[dtype.name]
+        if not lowest <= low <= highest:
+            raise RuntimeError(f"from is out of bounds for {c_name}")
+        if not lowest <= high - 1 <= highest:
+            raise RuntimeError(f"to - 1 is out of bounds for {c_name}")
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     dtype = dtype or dtypes.int64
-    return _finish(random.permutation(n).astype(dtype.numpy), dtype, _device(device), requires_grad)
+    _check_randperm(n, dtype)
+    return _finish(random.randperm(n, dtype.numpy, generator=generator), dtype, _device(device), requires_grad)
+
+
+# the largest n randperm takes for a float dtype (up to it every value n - 1 is exact), as its
+# message writes it, and the type's name there
+_RANDPERM_FLOAT_LIMITS = {
+    "float16": (2049, "2049", "Half"), "float32": (2**24 + 1, "2^24+1", "Float"),
+    "float64": (2**53 + 1, "2^53+1", "Double"),
+}
+
+
+def _check_randperm(n, dtype):
+    import numpy
+
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    if dtype is dtypes.bool:
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if dtype.is_floating_point:
+        limit, limit_text, type_name = _RANDPERM_FLOAT_LIMITS[dtype.name]
+        if n > limit:
+            raise RuntimeError(f"n cannot be greater than {limit_text} for {type_name} type.")
+    elif n - 1 > numpy.iinfo(dtype.numpy).max:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow")

@@ -606,7 +606,7 @@ def normal_(input, mean=0.0, std=1.0):
         )
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    values = backend.as_host_array(random.normal(input._data.shape, "float64") * std + mean)
+    values = random.normal_like(input._data, mean, std)  # on the host, as engine.random draws
     return _fill(input, backend.to_device(values, input._device), NormalBackward0)
 
 
@@ -617,9 +617,5 @@ def uniform_(input, a=0.0, b=1.0):
         )
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
-    host = backend.array_module(backend.CPU)  # engine.random draws on the host
-    values = host.asarray(random.uniform(input._data.shape, "float64") * (b - a) + a).astype(input._dtype.numpy)
-    if a < b:  # NOTE: rounding to float32 or float16 can reach b itself; the range is [a, b)
-        below_b = host.nextafter(host.asarray(b, dtype=values.dtype), host.asarray(a, dtype=values.dtype))
-        values = host.minimum(values, below_b)
+    values = random.uniform_like(input._data, a, b)
     return _fill(input, backend.to_device(values, input._device), UniformBackward0)
