@@ -10,9 +10,11 @@ the namespace taken before the cell ran:
   PyTorch's own;
 * everything else is shared, not copied: a cell that appends to a list appends twice, and magics
   or shell commands in the cell run twice;
-* random numbers: the two generators differ, so a name assigned by a statement that draws random
-  numbers (torch.rand, randn, ...) gets our run's values in PyTorch's run, right after that
-  statement (grad_magic.substitute). Random values not bound to a name can't be matched.
+* random numbers: each run draws from its own generator (ours computes as PyTorch's CPU one does,
+  but the two are seeded apart, and a GPU's draws other numbers), so a name assigned by a
+  statement that draws random numbers (torch.rand, randn, ...) gets our run's values in
+  PyTorch's run, right after that statement (grad_magic.substitute). Random values not bound to
+  a name can't be matched.
 
 Then each tensor of the view is compared by name: shape, dtype, requires_grad, is_leaf, the
 grad_fn's name, values and `.grad`, the numbers within torch.testing.assert_close's tolerances
