@@ -3,9 +3,9 @@
 This module is the only one that knows which library holds a device's arrays. Ops ask it for the
 array module of a device (`array_module`) and call that module's numpy-style functions, which the
 two libraries spell alike. What they spell differently lives here: moving arrays between devices
-(`to_device`, `to_host`), scatter-add (`index_add`), `erf`, and numpy's floating-point warnings,
-which PyTorch never gives (silenced once, below). Random numbers are drawn on the host by
-engine.random and moved.
+(`to_device`, `to_host`), scatter-add (`index_add`), `erf`, relu's `maximum_with_zero`, and
+numpy's floating-point warnings, which PyTorch never gives (silenced once, below). Random numbers
+are drawn on the host by engine.random and moved.
 
 CuPy is imported the first time a tensor asks for 'cuda', never before; where it is missing, or
 finds no GPU it can use, asking for 'cuda' raises `DeviceUnavailable` saying which, and nothing
@@ -290,3 +290,16 @@ def erf(xp, array):
     from cupyx.scipy.special import erf as cupy_erf
 
     return cupy_erf(array)
+
+
+_ZEROS_ARRAY_FROM = 4096  # elements; below, the array of zeros costs more than it saves
+
+
+def maximum_with_zero(xp, array):
+    """max(0, array) elementwise, as PyTorch's relu: nan kept, -0. too (0 first: maximum keeps its
+    second operand where the two are equal). numpy's maximum with the number 0 skips its SIMD
+    loop, which it runs with an array of zeros: twice as fast for big arrays, the same bits."""
+    if xp is numpy and array.size >= _ZEROS_ARRAY_FROM:
+        zeros = numpy.zeros_like(array)
+        return numpy.maximum(zeros, array, out=zeros)
+    return xp.maximum(0, array)

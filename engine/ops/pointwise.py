@@ -132,7 +132,7 @@ def relu(input):
     if input._dtype.name == "bool":
         raise RuntimeError("Boolean inputs not supported for relu")
     # NOTE: not data * (data > 0), which turns negatives into -0.0 (printed "-0.")
-    out = arithmetic.result(array_module(input).maximum(input._data, 0), input._dtype, input._device)
+    out = arithmetic.result(backend.maximum_with_zero(array_module(input), input._data), input._dtype, input._device)
     if needs_grad(input):
         attach(out, ReluBackward0(input)).grad_fn.save(result=out)
     return out

@@ -182,6 +182,18 @@ def test_activation_float32(name):
     compare(ACTIVATIONS[name], rand(5).astype("float32"), check=False)
 
 
+@pytest.mark.parametrize("size", [9, 9 * 600])  # small arrays, and big ones (another kernel on the CPU)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_bit_for_bit(size, dtype):
+    # PyTorch keeps -0. and a nan's sign; gives +0. for negatives, -inf and the smallest negatives
+    special = np.array([1.5, np.nan, 0.0, -0.0, np.inf, -np.inf, -np.nan, 3e-45, -3e-45], dtype)
+    values = np.tile(special, size // len(special))
+    ours = engine.relu(engine.tensor(values)).cpu().numpy()
+    theirs = torch.relu(torch.tensor(values)).numpy()
+    assert ours.tobytes() == theirs.tobytes()
+    assert str(engine.relu(engine.tensor([-0.0, -1.0])).cpu()) == str(torch.relu(torch.tensor([-0.0, -1.0])))
+
+
 @pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "leaky_relu"])
 def test_activation_double_backward(name):
     double_backward(ACTIVATIONS[name], rand(6))
