@@ -124,7 +124,8 @@ class ReluBackward0(Node):
         # NOTE: relu'(0) is 0 in PyTorch: the mask is result > 0, not input >= 0
         result = self._saved_result
         if not _GradMode.enabled:  # no graph to record (no create_graph): the same on the arrays
-            return (wrap(grad._data * (result._data > 0), grad._dtype, grad._device),)
+            # NOTE: the gradient passes where result is nan, as PyTorch's (result <= 0 is False)
+            return (wrap(backend.zero_where(grad._data, result._data <= 0), grad._dtype, grad._device),)
         return (grad * (result > 0),)
 
 

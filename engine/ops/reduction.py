@@ -11,7 +11,7 @@ import builtins
 import math
 import warnings
 
-from .. import dtypes
+from .. import backend, dtypes
 from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node
 from ..tensor import Tensor, _wrap_dim, attach, needs_grad, wrap
@@ -659,8 +659,8 @@ class LogSoftmaxBackward0(Node):
         result, dim = self._saved_result, self._saved_dim
         if not _GradMode.enabled and result.ndim:  # no graph to record: the same on the arrays
             g = grad._data
-            data = g - array_module(grad).exp(result._data) * g.sum(axis=dim, keepdims=True)
-            return (wrap(data, grad._dtype, grad._device),)
+            g_sums = _reduced("sum", g, _wrap_dim(dim, g.ndim))
+            return (wrap(g - array_module(grad).exp(result._data) * g_sums, grad._dtype, grad._device),)
         return (grad - result.exp() * grad.sum(dim, keepdim=True),)
 
 
@@ -686,13 +686,20 @@ def _softmax(input, dim, dtype, name, node_class):
         values = data.copy()
     else:
         # NOTE: exp overflows for large x; softmax is unchanged by subtracting the max
-        shifted = data - data.max(axis=axis, keepdims=True)
+        shifted = data - _reduced("max", data, axis)
         exps = xp.exp(shifted)
         if name == "softmax":
-            values = exps / exps.sum(axis=axis, keepdims=True)
+            values = exps / _reduced("sum", exps, axis)
         else:
-            values = shifted - xp.log(exps.sum(axis=axis, keepdims=True))
+            values = shifted - xp.log(_reduced("sum", exps, axis))
     out = _result(input, values, input._dtype)
     if needs_grad(input):
         attach(out, node_class(input)).grad_fn.save(dim=dim, result=out)
     return out
+
+
+def _reduced(reduction, data, axis):
+    """`data` reduced ("sum" or "max") over `axis`, kept; a matrix's rows by the backend's kernel."""
+    if data.ndim == 2 and axis == 1:
+        return backend.reduce_rows(reduction, data)
+    return getattr(data, reduction)(axis=axis, keepdims=True)

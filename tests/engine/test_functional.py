@@ -194,6 +194,18 @@ def test_relu_bit_for_bit(size, dtype):
     assert str(engine.relu(engine.tensor([-0.0, -1.0])).cpu()) == str(torch.relu(torch.tensor([-0.0, -1.0])))
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_relu_gradient_selects_as_pytorch(dtype):
+    # a nan output passes the gradient on; where the output is <= 0 the gradient is +0., an inf too
+    values = np.array([np.nan, -1.0, 0.0, -0.0, 2.0, -3.0], dtype)
+    grads = []
+    for lib in (engine, torch):
+        x = lib.tensor(values, requires_grad=True)
+        lib.relu(x).backward(lib.tensor(np.array([1.0, np.inf, np.nan, 5.0, 1.0, -np.inf], dtype)))
+        grads.append(x.grad.cpu().numpy())
+    assert grads[0].tobytes() == grads[1].tobytes()
+
+
 @pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "leaky_relu"])
 def test_activation_double_backward(name):
     double_backward(ACTIVATIONS[name], rand(6))
