@@ -449,7 +449,7 @@ out.backward()  # the graph's saved tensors were freed by the first call
 With PyTorch installed (`pip install torch`), `--engine torch` runs a cell on PyTorch itself and
 shows the same widget from PyTorch's own graph; `--compare torch` runs it on both (ours in the
 notebook's namespace, PyTorch's in a copy) and lists every value or gradient that differs in a
-*Compare* tab. Random draws differ between the two generators, so a tensor made by `torch.randn`
+*Compare* tab. The two runs draw from generators seeded apart, so a tensor made by `torch.randn`
 gets our values in PyTorch's run. Without PyTorch these cells say so and the notebook goes on
 (they are tagged `raises-exception`).
 """, "md-torch"),
