@@ -30,7 +30,7 @@ def get_default_device():
 def _finish(data, dtype, device, requires_grad):
     if requires_grad and not dtype.is_floating_point:
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-    data = backend.to_device(data, device) if device is not backend.CPU else data
+    data = backend.to_device(data, device) if device is not backend.CPU else backend.aligned(data)
     out = wrap(data, dtype, device)
     if requires_grad:
         out.requires_grad_(True)

@@ -106,6 +106,17 @@ def test_tensor_of_values_copies_them():
         assert copy.is_leaf and not copy.requires_grad
 
 
+@pytest.mark.cpu_only  # the host's allocator
+def test_factories_give_memory_aligned_as_pytorchs():
+    # 64 bytes, as PyTorch's CPU allocator (numpy's gives 16): BLAS runs its aligned kernels
+    # (the engine's for tensors of 4 KiB or more; smaller ones gain less than the copy costs)
+    unaligned = np.empty(4 * 1500 + 8, np.uint8)[8:].view(np.float32)  # 8 bytes past numpy's 16
+    for lib in (engine, torch):
+        made = [lib.tensor(unaligned), lib.tensor([[1.0] * 1024]), lib.zeros(30, 50),
+                lib.randn(70, 80, requires_grad=True), lib.arange(1000), lib.ones(32, 32, dtype=lib.float64)]
+        assert [t.detach().numpy().__array_interface__["data"][0] % 64 for t in made] == [0] * len(made)
+
+
 def test_from_numpy_and_as_tensor_share_memory():
     for lib in (engine, torch):
         array = np.array([1.0, 2.0])
