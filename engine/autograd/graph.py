@@ -281,7 +281,8 @@ class AccumulateGrad(Node):
         self._sequence_nr = float("inf")  # PyTorch runs these as soon as they are ready
         self.variable = variable
         # gradients arriving here are conformed to the leaf as it was when the node was made
-        self._out_shape, self._out_dtype, self._out_device = variable._data.shape, variable._dtype, variable._device
+        self._out_shape = variable._data.shape
+        self._out_dtype, self._out_device = variable._dtype, variable._device
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
@@ -540,7 +541,8 @@ def _checked_result(hook, original, result):
         raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
     if result.type() != original.type():
         raise RuntimeError(
-            f"hook '{_hook_name(hook)}' has changed the type of value (was {original.type()} got {result.type()})"
+            f"hook '{_hook_name(hook)}' has changed the type of value (was {original.type()} got "
+            f"{result.type()})"
         )
     if result._data.shape != original._data.shape:
         raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")

@@ -121,19 +121,20 @@ def sigmoid(input):
 # --- piecewise ------------------------------------------------------------------------------------
 class ReluBackward0(Node):
     def backward(self, grad):
-        # NOTE: relu'(0) is 0 in PyTorch: the mask is result > 0, not input >= 0
+        # NOTE: relu'(0) is 0 in PyTorch: the gradient is zeroed where result <= 0 (so it passes
+        # where result is nan), not where input < 0
         result = self._saved_result
         if not _GradMode.enabled:  # no graph to record (no create_graph): the same on the arrays
-            # NOTE: the gradient passes where result is nan, as PyTorch's (result <= 0 is False)
             return (wrap(backend.zero_where(grad._data, result._data <= 0), grad._dtype, grad._device),)
-        return (grad * (result > 0),)
+        return (grad * ~(result <= 0),)
 
 
 def relu(input):
     if input._dtype.name == "bool":
         raise RuntimeError("Boolean inputs not supported for relu")
     # NOTE: not data * (data > 0), which turns negatives into -0.0 (printed "-0.")
-    out = arithmetic.result(backend.maximum_with_zero(array_module(input), input._data), input._dtype, input._device)
+    data = backend.maximum_with_zero(array_module(input), input._data)
+    out = arithmetic.result(data, input._dtype, input._device)
     if needs_grad(input):
         attach(out, ReluBackward0(input)).grad_fn.save(result=out)
     return out
