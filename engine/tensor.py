@@ -964,11 +964,11 @@ class Tensor:
     def masked_fill_(self, mask, value):
         return inplace.masked_fill_(self, mask, value)
 
-    def normal_(self, mean=0.0, std=1.0):
-        return inplace.normal_(self, mean, std)
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return inplace.normal_(self, mean, std, generator=generator)
 
-    def uniform_(self, a=0.0, b=1.0):
-        return inplace.uniform_(self, a, b)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return inplace.uniform_(self, a, b, generator=generator)
 
     def __iadd__(self, other):
         try:

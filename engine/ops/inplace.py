@@ -599,23 +599,23 @@ def copy_(input, source, non_blocking=False):
 
 
 # --- random fills ---------------------------------------------------------------------------------
-def normal_(input, mean=0.0, std=1.0):
+def normal_(input, mean=0.0, std=1.0, *, generator=None):
     if not input._dtype.is_floating_point:
         raise NotImplementedError(
             f"\"normal_kernel_{input._device.type}\" not implemented for '{scalar_type_name(input._dtype)}'"
         )
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    values = random.normal_like(input._data, mean, std)  # on the host, as engine.random draws
+    values = random.normal_like(input._data, mean, std, generator)  # on the host, as engine.random draws
     return _fill(input, backend.to_device(values, input._device), NormalBackward0)
 
 
-def uniform_(input, a=0.0, b=1.0):
+def uniform_(input, a=0.0, b=1.0, *, generator=None):
     if not input._dtype.is_floating_point:
         raise NotImplementedError(
             f"\"check_uniform_bounds\" not implemented for '{scalar_type_name(input._dtype)}'"
         )
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
-    values = random.uniform_like(input._data, a, b)
+    values = random.uniform_like(input._data, a, b, generator)
     return _fill(input, backend.to_device(values, input._device), UniformBackward0)

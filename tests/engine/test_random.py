@@ -150,7 +150,9 @@ def test_generators_of_their_own():
         generator = lib.Generator().manual_seed(3)
         return [lib.rand(5, generator=generator), lib.randn(3, generator=generator), lib.rand(2),
                 lib.randn(20, generator=generator), lib.randint(0, 5, (4,), generator=generator),
-                lib.randperm(9, generator=generator), lib.randn(3), generator.get_state()]
+                lib.randperm(9, generator=generator), lib.randn(3), generator.get_state(),
+                lib.empty(20).normal_(1.0, 2.0, generator=generator), lib.empty(3, 4).uniform_(-1, 1, generator=generator),
+                lib.rand(2), generator.get_state()]
 
     same_draws(draw)
 
