@@ -1,6 +1,5 @@
 """Elementwise math: each op's forward beside its backward node, as PyTorch names it."""
 from .. import backend
-from ..autograd.grad_mode import _GradMode
 from ..autograd.graph import Node
 from ..dtypes import get_default_dtype, result_type
 from ..tensor import Tensor, attach, needs_grad, wrap
@@ -121,12 +120,27 @@ def sigmoid(input):
 # --- piecewise ------------------------------------------------------------------------------------
 class ReluBackward0(Node):
     def backward(self, grad):
-        # NOTE: relu'(0) is 0 in PyTorch: the gradient is zeroed where result <= 0 (so it passes
-        # where result is nan), not where input < 0
-        result = self._saved_result
-        if not _GradMode.enabled:  # no graph to record (no create_graph): the same on the arrays
-            return (wrap(backend.zero_where(grad._data, result._data <= 0), grad._dtype, grad._device),)
-        return (grad * ~(result <= 0),)
+        return (_threshold_backward(grad, self._saved_result),)
+
+
+class ThresholdBackwardBackward0(Node):
+    def backward(self, grad):
+        # linear in the incoming gradient, piecewise constant in self
+        return (
+            _threshold_backward(grad, self._saved_self) if self.should_compute_output(0) else None,
+            arithmetic._zeros_like(grad) if self.should_compute_output(1) else None,
+        )
+
+
+def _threshold_backward(grad, result):
+    """relu's gradient, an op of its own as PyTorch's threshold_backward (so double backward
+    records it): grad, zeroed where result <= 0."""
+    # NOTE: relu'(0) is 0 in PyTorch: zeroed where result <= 0, not where input < 0, and passed
+    # on where result is nan
+    out = wrap(backend.zero_where(grad._data, result._data <= 0), grad._dtype, grad._device)
+    if needs_grad(grad, result):
+        attach(out, ThresholdBackwardBackward0(grad, result)).grad_fn.save(self=result, threshold=0)
+    return out
 
 
 def relu(input):

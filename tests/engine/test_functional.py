@@ -211,9 +211,24 @@ def test_activation_double_backward(name):
     double_backward(ACTIVATIONS[name], rand(6))
 
 
-@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "leaky_relu"])
+def test_relu_second_derivative_is_zero_and_recorded():
+    # the gradient requires grad through relu's result (ThresholdBackwardBackward0), as in PyTorch
+    def second(lib):
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        (grad,) = lib.autograd.grad(lib.relu(x).sum(), x, create_graph=True)
+        (grad_of_grad,) = lib.autograd.grad(grad.sum(), x)
+        squared = lib.relu(x) ** 2
+        (grad,) = lib.autograd.grad(squared.sum(), x, create_graph=True)
+        grad.sum().backward()
+        return grad_of_grad.tolist(), grad.grad_fn._saved_threshold, x.grad.tolist()
+
+    assert second(engine) == second(torch) == ([0.0, 0.0, 0.0], 0, [2.0, 0.0, 2.0])
+
+
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "leaky_relu", "relu"])
 def test_activation_gradient_graph(name):
-    # gelu's and leaky_relu's gradients are ops of their own (GeluBackwardBackward0, ...)
+    # gelu's, leaky_relu's and relu's gradients are ops of their own (GeluBackwardBackward0,
+    # ThresholdBackwardBackward0 ...)
     graphs, values = [], rand(4)
     for F, lib in ((EF, engine), (TF, torch)):
         x = lib.tensor(values, requires_grad=True)
