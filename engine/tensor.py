@@ -744,6 +744,9 @@ class Tensor:
     def abs(self):
         return pointwise.abs(self)
 
+    def sign(self):
+        return pointwise.sign(self)
+
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's parameter names
         return pointwise.clamp(self, min, max)
 

@@ -208,6 +208,8 @@ UNARY = {
     "relu": (lambda lib, x: lib.relu(x), rand),
     "abs": (lambda lib, x: x.abs(), rand),
     "builtin_abs": (lambda lib, x: abs(x), rand),
+    "sign": (lambda lib, x: lib.sign(x), rand),
+    "sign_method": (lambda lib, x: x.sign() * x, rand),
     "reciprocal": (lambda lib, x: x.reciprocal(), pos),
     "clamp": (lambda lib, x: x.clamp(-0.5, 0.5), rand),
     "clamp_min": (lambda lib, x: x.clamp(min=-0.5), rand),
