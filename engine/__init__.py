@@ -25,9 +25,10 @@ from .ops.comparison import (
     allclose, argmax, argmin, eq, equal, ge, gt, isfinite, isinf, isnan, le, logical_and,
     logical_not, logical_or, logical_xor, lt, ne,
 )
-from .ops.pointwise import (
-    abs, clamp, cos, exp, log, log1p, masked_fill, maximum, minimum, relu, rsqrt, sigmoid, sign,
-    sin, sqrt, tanh, where,
+from .ops.pointwise import (  # noqa: A004 - PyTorch's names shadow builtins here
+    abs, absolute, ceil, clamp, clamp_max, clamp_min, cos, cosh, exp, floor, log, log1p, log2,
+    log10, masked_fill, maximum, minimum, relu, round, rsqrt, sigmoid, sign, sin, sinh, sqrt,
+    square, tan, tanh, trunc, where,
 )
 from .ops.reduction import (  # noqa: A004 - PyTorch's names shadow builtins here
     amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var,

@@ -720,8 +720,17 @@ class Tensor:
     def log1p(self):
         return pointwise.log1p(self)
 
+    def log2(self):
+        return pointwise.log2(self)
+
+    def log10(self):
+        return pointwise.log10(self)
+
     def sqrt(self):
         return pointwise.sqrt(self)
+
+    def square(self):
+        return pointwise.square(self)
 
     def rsqrt(self):
         return pointwise.rsqrt(self)
@@ -731,6 +740,15 @@ class Tensor:
 
     def cos(self):
         return pointwise.cos(self)
+
+    def tan(self):
+        return pointwise.tan(self)
+
+    def sinh(self):
+        return pointwise.sinh(self)
+
+    def cosh(self):
+        return pointwise.cosh(self)
 
     def tanh(self):
         return pointwise.tanh(self)
@@ -744,6 +762,20 @@ class Tensor:
     def abs(self):
         return pointwise.abs(self)
 
+    absolute = abs
+
+    def floor(self):
+        return pointwise.floor(self)
+
+    def ceil(self):
+        return pointwise.ceil(self)
+
+    def round(self, *, decimals=None):
+        return pointwise.round(self, decimals=decimals)
+
+    def trunc(self):
+        return pointwise.trunc(self)
+
     def sign(self):
         return pointwise.sign(self)
 
@@ -751,6 +783,12 @@ class Tensor:
         return pointwise.clamp(self, min, max)
 
     clip = clamp
+
+    def clamp_min(self, min):  # noqa: A002 - PyTorch's parameter name
+        return pointwise.clamp_min(self, min)
+
+    def clamp_max(self, max):  # noqa: A002 - PyTorch's parameter name
+        return pointwise.clamp_max(self, max)
 
     def maximum(self, other):
         return pointwise.maximum(self, other)

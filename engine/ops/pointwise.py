@@ -1,4 +1,7 @@
 """Elementwise math: each op's forward beside its backward node, as PyTorch names it."""
+import math
+import numbers
+
 from .. import backend
 from ..autograd.graph import Node
 from ..dtypes import get_default_dtype, result_type
@@ -72,6 +75,28 @@ def rsqrt(input):
     return _unary(input, lambda xp, a: 1 / xp.sqrt(a), RsqrtBackward0, "result")
 
 
+class Log2Backward0(Node):
+    def backward(self, grad):
+        return (grad / (self._saved_self * math.log(2.0)),)
+
+
+def log2(input):
+    return _unary(input, lambda xp, a: xp.log2(a), Log2Backward0, "self")
+
+
+class Log10Backward0(Node):
+    def backward(self, grad):
+        return (grad / (self._saved_self * math.log(10.0)),)
+
+
+def log10(input):
+    return _unary(input, lambda xp, a: xp.log10(a), Log10Backward0, "self")
+
+
+def square(input):
+    return arithmetic.pow(input, 2)  # as PyTorch: the graph records PowBackward0 (exponent 2)
+
+
 # --- trigonometry and squashing -----------------------------------------------------------------
 class SinBackward0(Node):
     def backward(self, grad):
@@ -89,6 +114,34 @@ class CosBackward0(Node):
 
 def cos(input):
     return _unary(input, lambda xp, a: xp.cos(a), CosBackward0, "self")
+
+
+class TanBackward0(Node):
+    def backward(self, grad):
+        result = self._saved_result
+        return (grad * (1 + result * result),)
+
+
+def tan(input):
+    return _unary(input, lambda xp, a: xp.tan(a), TanBackward0, "result")
+
+
+class SinhBackward0(Node):
+    def backward(self, grad):
+        return (grad * self._saved_self.cosh(),)
+
+
+def sinh(input):
+    return _unary(input, lambda xp, a: xp.sinh(a), SinhBackward0, "self")
+
+
+class CoshBackward0(Node):
+    def backward(self, grad):
+        return (grad * self._saved_self.sinh(),)
+
+
+def cosh(input):
+    return _unary(input, lambda xp, a: xp.cosh(a), CoshBackward0, "self")
 
 
 class TanhBackward0(Node):
@@ -168,6 +221,70 @@ def abs(input):  # noqa: A001 - PyTorch's name
     return out
 
 
+absolute = abs
+
+
+# --- rounding: piecewise constant, so the gradient is zero -----------------------------------------
+class FloorBackward0(Node):
+    def backward(self, grad):
+        return (grad * 0,)
+
+
+class CeilBackward0(Node):
+    def backward(self, grad):
+        return (grad * 0,)
+
+
+class TruncBackward0(Node):
+    def backward(self, grad):
+        return (grad * 0,)
+
+
+class RoundBackward0(Node):
+    def backward(self, grad):
+        return (grad * 0,)
+
+
+class RoundBackward1(Node):
+    """round with decimals="""
+
+    def backward(self, grad):
+        return (grad * 0,)
+
+
+def _rounded(input, compute, node_class, kernel):
+    """An integer tensor is already whole: a copy of it, as PyTorch gives."""
+    if input._dtype.name == "bool":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    data = input._data
+    data = compute(array_module(input), data) if input._dtype.is_floating_point else data.copy()
+    out = arithmetic.result(data, input._dtype, input._device)
+    if needs_grad(input):
+        attach(out, node_class(input))
+    return out
+
+
+def floor(input):
+    return _rounded(input, lambda xp, a: xp.floor(a), FloorBackward0, "floor_vml_cpu")
+
+
+def ceil(input):
+    return _rounded(input, lambda xp, a: xp.ceil(a), CeilBackward0, "ceil_vml_cpu")
+
+
+def trunc(input):
+    return _rounded(input, lambda xp, a: xp.trunc(a), TruncBackward0, "trunc_vml_cpu")
+
+
+def round(input, *, decimals=None):  # noqa: A001 - PyTorch's name
+    # NOTE: halves go to the even neighbour (rint), as in PyTorch: round(2.5) is 2
+    if decimals is None:
+        return _rounded(input, lambda xp, a: xp.rint(a), RoundBackward0, "round_vml_cpu")
+    if not input._dtype.is_floating_point:
+        raise NotImplementedError(f"\"round_cpu\" not implemented for '{_type_name(input._dtype)}'")
+    return _rounded(input, lambda xp, a: xp.round(a, decimals), RoundBackward1, "round_cpu")
+
+
 class SignBackward0(Node):
     def backward(self, grad):
         return (grad * 0,)  # piecewise constant
@@ -243,6 +360,74 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's parameter names
             attach(out, ClampBackward0(input, min, max)).grad_fn.save(self=input, min=min, max=max)
     elif needs_grad(input):
         attach(out, ClampBackward1(input)).grad_fn.save(self=input, min=min, max=max)
+    return out
+
+
+class ClampMinBackward0(Node):
+    """clamp_min with a Python number."""
+
+    def backward(self, grad):
+        return (where(self._saved_self >= self._saved_min, grad, 0.0),)
+
+
+class ClampMinBackward1(Node):
+    """clamp_min with a tensor, which takes the gradient where it is the result."""
+
+    def backward(self, grad):
+        inside = self._saved_self >= self._saved_min
+        return (
+            where(inside, grad, 0.0) if self.should_compute_output(0) else None,
+            where(inside, 0.0, grad) if self.should_compute_output(1) else None,
+        )
+
+
+class ClampMaxBackward0(Node):
+    """clamp_max with a Python number."""
+
+    def backward(self, grad):
+        return (where(self._saved_self <= self._saved_max, grad, 0.0),)
+
+
+class ClampMaxBackward1(Node):
+    """clamp_max with a tensor, which takes the gradient where it is the result."""
+
+    def backward(self, grad):
+        inside = self._saved_self <= self._saved_max
+        return (
+            where(inside, grad, 0.0) if self.should_compute_output(0) else None,
+            where(inside, 0.0, grad) if self.should_compute_output(1) else None,
+        )
+
+
+def clamp_min(input, min):  # noqa: A002 - PyTorch's parameter name
+    return _one_bound(input, min, "min", ClampMinBackward0, ClampMinBackward1)
+
+
+def clamp_max(input, max):  # noqa: A002 - PyTorch's parameter name
+    return _one_bound(input, max, "max", ClampMaxBackward0, ClampMaxBackward1)
+
+
+def _one_bound(input, bound, side, number_node, tensor_node):
+    if not isinstance(bound, (Tensor, numbers.Number)):
+        raise TypeError(
+            f"clamp_{side}() received an invalid combination of arguments - got (Tensor, "
+            f"{type(bound).__name__}), but expected one of:\n * (Tensor input, Tensor {side}, *, "
+            f"Tensor out = None)\n * (Tensor input, Number {side}, *, Tensor out = None)\n"
+        )
+    device = common_device(input, bound)
+    xp = backend.array_module(device)
+    dtype = result_type([input, bound])
+    compute = xp.maximum if side == "min" else xp.minimum
+    try:
+        data = compute(_plain(input, dtype, device), _plain(bound, dtype, device))
+    except ValueError:
+        raise arithmetic.shape_error(input, bound) from None
+    out = arithmetic.result(data, dtype, device)
+    if isinstance(bound, Tensor):
+        if needs_grad(input, bound):
+            attach(out, tensor_node(input, bound)).grad_fn.save(self=input, **{side: bound})
+    elif needs_grad(input):
+        attach(out, number_node(input)).grad_fn.save(self=input, **{side: bound})
     return out
 
 

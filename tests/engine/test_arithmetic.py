@@ -220,6 +220,25 @@ UNARY = {
     "where_scalar": (lambda lib, x: lib.where(x > 0, x, 0.0), rand),
     "where_scalar_left": (lambda lib, x: lib.where(x > 0, 1.0, x), rand),
     "where_method": (lambda lib, x: x.where(x > 0, -x), rand),
+    "floor": (lambda lib, x: lib.floor(x) * x, rand),
+    "ceil": (lambda lib, x: x.ceil() * x, rand),
+    "round": (lambda lib, x: lib.round(x) * x, rand),
+    "round_decimals": (lambda lib, x: x.round(decimals=1) * x, rand),
+    "round_negative_decimals": (lambda lib, x: lib.round(x * 100, decimals=-1) * x, rand),
+    "trunc": (lambda lib, x: x.trunc() * x, rand),
+    "floor_alone": (lambda lib, x: x.floor(), rand),
+    "round_alone": (lambda lib, x: x.round(decimals=0), rand),
+    "square": (lambda lib, x: lib.square(x), rand),
+    "square_method": (lambda lib, x: x.square(), rand),
+    "tan": (lambda lib, x: lib.tan(x * 0.5), rand),
+    "sinh": (lambda lib, x: x.sinh(), rand),
+    "cosh": (lambda lib, x: lib.cosh(x), rand),
+    "log2": (lambda lib, x: x.log2(), pos),
+    "log10": (lambda lib, x: lib.log10(x), pos),
+    "absolute": (lambda lib, x: lib.absolute(x), rand),
+    "absolute_method": (lambda lib, x: x.absolute(), rand),
+    "clamp_min_method": (lambda lib, x: x.clamp_min(-0.5), rand),
+    "clamp_max_fn": (lambda lib, x: lib.clamp_max(x, 0.5), rand),
 }
 
 
@@ -257,6 +276,13 @@ AWKWARD = {
     "maximum self": (lambda lib, x: lib.maximum(x, x), [1.0, 0.0]),
     "where same": (lambda lib, x: lib.where(x > 0, x, x), [1.0, -1.0]),
     "masked_fill nan": (lambda lib, x: x.masked_fill(x > 0, float("nan")), [1.0, -1.0]),
+    "round halves": (lambda lib, x: x.round() * x, [0.5, 1.5, 2.5, -0.5, -2.5]),
+    "round decimals halves": (lambda lib, x: x.round(decimals=2) * x, [0.125, 1.25, -0.375]),
+    "floor and ceil of whole numbers": (lambda lib, x: x.floor() + x.ceil() * x, [-1.0, 0.0, 2.0]),
+    "clamp_min at bound": (lambda lib, x: x.clamp_min(0.0), [0.0, 1.0, -1.0]),
+    "clamp_max at bound": (lambda lib, x: x.clamp_max(0.0), [0.0, 1.0, -1.0]),
+    "clamp_min tensor tie": (lambda lib, x: lib.clamp_min(x, x.detach() * 0 + 1), [1.0, 0.0, 2.0]),
+    "clamp_max tensor tie": (lambda lib, x: x.clamp_max(x.detach() * 0 + 1), [1.0, 0.0, 2.0]),
 }
 
 
@@ -288,6 +314,11 @@ def test_clamp_with_tensor_bounds():
     theirs = torch.tensor(x, requires_grad=True).clamp(torch.tensor(low), torch.tensor(high))
     assert_same_tensor(ours, theirs)
     assert ours.grad_fn.name() == theirs.grad_fn.name()
+
+
+@pytest.mark.parametrize("side", ["clamp_min", "clamp_max"])
+def test_one_sided_clamp_with_tensor_bound(side):
+    compare(lambda lib, x, bound: getattr(lib, side)(x, bound), rand(2, 3), rand(3))
 
 
 def test_clamp_needs_a_bound():
@@ -396,6 +427,12 @@ UNARY_BY_DTYPE = {
     "relu": lambda x: x.relu(), "abs": lambda x: x.abs(), "reciprocal": lambda x: x.reciprocal(),
     "clamp": lambda x: x.clamp(0, 2), "clamp float": lambda x: x.clamp(0.5), "** 2": lambda x: x ** 2,
     "masked_fill": lambda x: x.masked_fill(x > 1, 0.5),
+    "floor": lambda x: x.floor(), "ceil": lambda x: x.ceil(), "round": lambda x: x.round(),
+    "round decimals": lambda x: x.round(decimals=1), "trunc": lambda x: x.trunc(),
+    "square": lambda x: x.square(), "tan": lambda x: x.tan(), "sinh": lambda x: x.sinh(),
+    "cosh": lambda x: x.cosh(), "log2": lambda x: x.log2(), "log10": lambda x: x.log10(),
+    "absolute": lambda x: x.absolute(), "clamp_min": lambda x: x.clamp_min(1),
+    "clamp_min float": lambda x: x.clamp_min(0.5), "clamp_max": lambda x: x.clamp_max(1),
 }
 
 
@@ -464,6 +501,10 @@ def test_named_promotion_cases(expr, dtype):
         lambda lib: lib.where(lib.tensor([1, 0]), lib.tensor([1.0, 2.0]), 0.0),
         lambda lib: lib.where(lib.tensor([True, False]), lib.tensor([1.0, 2.0, 3.0]), 0.0),
         lambda lib: lib.maximum(lib.tensor([1.0, 2.0]), lib.tensor([1.0, 2.0, 3.0])),
+        lambda lib: lib.tensor([True]).floor(),
+        lambda lib: lib.tensor([1, 2]).round(decimals=1),
+        lambda lib: lib.clamp_min(lib.tensor([1.0]), None),
+        lambda lib: lib.tensor([1.0, 2.0]).clamp_max(lib.tensor([1.0, 2.0, 3.0])),
     ],
 )
 def test_errors_match_torch(expr):
@@ -579,6 +620,12 @@ def test_rounded_division_graph_like_torch(program):
         ("pow tensor", lambda lib, x: x ** x),
         ("rpow", lambda lib, x: 2 ** x),
         ("rsqrt", lambda lib, x: x.rsqrt()),
+        ("tan", lambda lib, x: (x * 0.5).tan()),
+        ("sinh", lambda lib, x: x.sinh()),
+        ("cosh", lambda lib, x: x.cosh()),
+        ("log2", lambda lib, x: x.log2()),
+        ("log10", lambda lib, x: x.log10()),
+        ("square", lambda lib, x: x.square()),
     ],
 )
 def test_second_derivative(name, fn):
