@@ -38,7 +38,10 @@ from .ops.shape import (
     squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze,
 )
 from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
-from .ops.inplace import clamp_, clip_, fill_, zero_
+from .ops.inplace import (
+    abs_, ceil_, clamp_, clip_, exp_, fill_, floor_, log_, neg_, relu_, round_, sigmoid_, sqrt_,
+    square_, tanh_, trunc_, zero_,
+)
 from .printing import set_printoptions
 from .random import (
     Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,

@@ -993,6 +993,47 @@ class Tensor:
     def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's parameter names
         return inplace.clamp_(self, min, max)
 
+    def exp_(self):
+        return inplace.exp_(self)
+
+    def log_(self):
+        return inplace.log_(self)
+
+    def sqrt_(self):
+        return inplace.sqrt_(self)
+
+    def square_(self):
+        return inplace.square_(self)
+
+    def sigmoid_(self):
+        return inplace.sigmoid_(self)
+
+    def tanh_(self):
+        return inplace.tanh_(self)
+
+    def relu_(self):
+        return inplace.relu_(self)
+
+    def abs_(self):
+        return inplace.abs_(self)
+
+    absolute_ = abs_
+
+    def neg_(self):
+        return inplace.neg_(self)
+
+    def floor_(self):
+        return inplace.floor_(self)
+
+    def ceil_(self):
+        return inplace.ceil_(self)
+
+    def round_(self, *, decimals=None):
+        return inplace.round_(self, decimals=decimals)
+
+    def trunc_(self):
+        return inplace.trunc_(self)
+
     def zero_(self):
         return inplace.zero_(self)
 

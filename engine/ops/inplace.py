@@ -407,6 +407,79 @@ def fmod_(input, other):
     )
 
 
+# --- unary: the out-of-place op's node, as PyTorch records it (ExpBackward0 for exp_) -------------
+def _unary_(input, op, keeps_self=False):
+    return _through_out_of_place(input, op, (), keeps_self=keeps_self)
+
+
+def _unary_keeping_result_(input, op):
+    """For a node that keeps its result (ExpBackward0): PyTorch's result is the tensor itself, so
+    the node keeps `input` at its new version, and a later in-place change to it makes backward
+    raise, as in PyTorch."""
+    results = []
+    _through_out_of_place(input, lambda self: results.append(op(self)) or results[0], ())
+    node = results[0].grad_fn
+    if node is not None and input.grad_fn is node:
+        node._versions_of_saved = [kept for kept in node._versions_of_saved if kept[0] != "_saved_result"]
+        node.save(result=input)
+    return input
+
+
+def exp_(input):
+    return _unary_keeping_result_(input, pointwise.exp)
+
+
+def log_(input):
+    return _unary_(input, pointwise.log, keeps_self=True)
+
+
+def sqrt_(input):
+    return _unary_keeping_result_(input, pointwise.sqrt)
+
+
+def square_(input):
+    return _unary_(input, pointwise.square, keeps_self=True)
+
+
+def sigmoid_(input):
+    return _unary_keeping_result_(input, pointwise.sigmoid)
+
+
+def tanh_(input):
+    return _unary_keeping_result_(input, pointwise.tanh)
+
+
+def relu_(input):
+    return _unary_keeping_result_(input, pointwise.relu)
+
+
+def abs_(input):
+    return _unary_(input, pointwise.abs, keeps_self=True)
+
+
+absolute_ = abs_
+
+
+def neg_(input):
+    return _unary_(input, arithmetic.neg)
+
+
+def floor_(input):
+    return _unary_(input, pointwise.floor)
+
+
+def ceil_(input):
+    return _unary_(input, pointwise.ceil)
+
+
+def trunc_(input):
+    return _unary_(input, pointwise.trunc)
+
+
+def round_(input, *, decimals=None):
+    return _unary_(input, lambda self: pointwise.round(self, decimals=decimals))
+
+
 def _plain(input, other):
     """The common case of an optimizer step (`w -= lr * w.grad` under no_grad): nothing to
     record, a floating point tensor, and a Python number or a tensor of its dtype and device."""

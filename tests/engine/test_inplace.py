@@ -130,6 +130,24 @@ ARITHMETIC = {
     "masked_fill_ number": (inplace("masked_fill_", arg(0), -7.0), [rand(3, 4), mask(3, 4)]),
     "masked_fill_ broadcast mask": (inplace("masked_fill_", arg(0), 2), [rand(3, 4), mask(4)]),
     "masked_fill_ 0-d tensor": (inplace("masked_fill_", arg(0), arg(1)), [rand(3, 4), mask(3, 4), rand()]),
+    "exp_": (inplace("exp_"), [rand(2, 3)]),
+    "log_": (inplace("log_"), [pos(2, 3)]),
+    "sqrt_": (inplace("sqrt_"), [pos(2, 3)]),
+    "square_": (inplace("square_"), [rand(2, 3)]),
+    "sigmoid_": (inplace("sigmoid_"), [rand(2, 3)]),
+    "tanh_": (inplace("tanh_"), [rand(2, 3)]),
+    "relu_": (inplace("relu_"), [rand(2, 3)]),
+    "torch.relu_": (lambda lib, a: lib.relu_(a * 1), [rand(2, 3)]),
+    "abs_": (inplace("abs_"), [rand(2, 3)]),
+    "neg_": (inplace("neg_"), [rand(2, 3)]),
+    "floor_ then mul": (lambda lib, a: (a * 1).floor_() * a, [rand(2, 3)]),
+    "ceil_ then mul": (lambda lib, a: (a * 1).ceil_() * a, [rand(2, 3)]),
+    "trunc_ then mul": (lambda lib, a: (a * 1).trunc_() * a, [rand(2, 3)]),
+    "round_ then mul": (lambda lib, a: (a * 1).round_() * a, [rand(2, 3)]),
+    "round_ decimals": (lambda lib, a: (a * 1).round_(decimals=1) * a, [rand(2, 3)]),
+    "exp_ on a view": (lambda lib, a: _view_op(a * 1, lambda v: v.exp_()), [rand(2, 3)]),
+    "sqrt_ on a view": (lambda lib, a: _view_op(a * 1, lambda v: v.sqrt_()), [pos(2, 3)]),
+    "log_ on a view": (lambda lib, a: _view_op(a * 1, lambda v: v.log_()), [pos(2, 3)]),
     "__iadd__": (lambda lib, a, b: _iop(a * 1, lambda y: y.__iadd__(b)), [rand(2, 3), rand(3)]),
     "__isub__": (lambda lib, a, b: _iop(a * 1, lambda y: y.__isub__(b)), [rand(2, 3), rand(3)]),
     "__imul__": (lambda lib, a, b: _iop(a * 1, lambda y: y.__imul__(b)), [rand(2, 3), rand(3)]),
@@ -139,6 +157,11 @@ ARITHMETIC = {
     "on a tensor that needs no grad": (lambda lib, a, b: a.detach().clone().mul_(b), [rand(2, 3), rand(3)]),
     "operand needs no grad": (lambda lib, a, b: (a * 1).mul_(b.detach()), [rand(2, 3), rand(3)]),
 }
+
+
+def _view_op(y, op):
+    op(y[0])
+    return y
 
 
 def _iop(y, op):
@@ -391,6 +414,12 @@ INTEGER = {
     "float32 setitem float64": lambda lib: _set(lib.zeros(3), 0, lib.tensor(2.7, dtype=lib.float64)),
     "float32 mask float64 0-d": lambda lib: _set(lib.zeros(3), lib.tensor([True, False, True]), lib.tensor(2.5, dtype=lib.float64)),
     "int copy_ of a grad source": lambda lib: lib.zeros(3, dtype=lib.long).copy_(lib.tensor([1.5, 2.0, 3.0], requires_grad=True)),
+    "floor_ int": lambda lib: lib.tensor([3, -2]).floor_(),
+    "round_ int": lambda lib: lib.tensor([3, -2], dtype=lib.int32).round_(),
+    "abs_ int": lambda lib: lib.tensor([3, -2]).abs_(),
+    "neg_ int": lambda lib: lib.tensor([3, -2]).neg_(),
+    "relu_ int": lambda lib: lib.tensor([3, -2]).relu_(),
+    "square_ int": lambda lib: lib.tensor([3, -2]).square_(),
     "int setitem of a grad value": lambda lib: _set(lib.zeros(3, dtype=lib.long), 0, lib.tensor(4.0, requires_grad=True)),
 }
 
@@ -411,6 +440,14 @@ def test_integer_and_bool_tensors(name):
 # --- errors: PyTorch's class and message, and nothing changed -----------------------------------------
 ERRORS = {
     "leaf add_": (lambda lib, x: x.add_(1), True),
+    "leaf exp_": (lambda lib, x: x.exp_(), True),
+    "leaf relu_": (lambda lib, x: lib.relu_(x), True),
+    "leaf floor_": (lambda lib, x: x.floor_(), True),
+    "int exp_": (lambda lib, x: lib.tensor([1, 2]).exp_(), False),
+    "int sqrt_": (lambda lib, x: lib.tensor([1, 2]).sqrt_(), False),
+    "bool floor_": (lambda lib, x: lib.tensor([True]).floor_(), False),
+    "bool neg_": (lambda lib, x: lib.tensor([True]).neg_(), False),
+    "int round_ decimals": (lambda lib, x: lib.tensor([1, 2]).round_(decimals=1), False),
     "leaf zero_": (lambda lib, x: x.zero_(), True),
     "leaf normal_": (lambda lib, x: x.normal_(), True),
     "leaf copy_": (lambda lib, x: x.copy_(x.detach()), True),
@@ -538,7 +575,10 @@ def test_every_in_place_op_bumps_the_version_once():
                lambda: y.pow_(2), lambda: y.clamp_(0), lambda: y.zero_(), lambda: y.fill_(1),
                lambda: y.copy_(lib.ones(3)), lambda: y.masked_fill_(lib.ones(3, dtype=lib.bool), 0),
                lambda: y.normal_(), lambda: y.uniform_(), lambda: y.__setitem__(0, 1.0),
-               lambda: y.__setitem__([0, 1], 1.0), lambda: y.__iadd__(1)]
+               lambda: y.__setitem__([0, 1], 1.0), lambda: y.__iadd__(1), lambda: y.exp_(),
+               lambda: y.log_(), lambda: y.sqrt_(), lambda: y.square_(), lambda: y.sigmoid_(),
+               lambda: y.tanh_(), lambda: y.relu_(), lambda: y.abs_(), lambda: y.neg_(),
+               lambda: y.floor_(), lambda: y.ceil_(), lambda: y.round_(), lambda: y.trunc_()]
         for expected, op in enumerate(ops, start=1):
             op()
             assert y._version == expected
@@ -587,6 +627,11 @@ MODIFIED = {
     "modified under no_grad": lambda lib, x: _modify_saved(lambda y: y.sin(), lambda y: _no_grad(lib, y.add_, 1), x.sum(1)),
     "y.mul_(y)": lambda lib, x: (lambda y: y.mul_(y))(x * 2).sum().backward(),
     "y.div_(y)": lambda lib, x: (lambda y: y.div_(y))(x * 2).sum().backward(),
+    "result of exp_": lambda lib, x: (lambda y: (y.exp_(), y.add_(1)))(x * 2)[0].sum().backward(),
+    "result of sqrt_": lambda lib, x: (lambda y: (y.sqrt_(), y.mul_(2)))(x * x + 1)[0].sum().backward(),
+    "result of tanh_": lambda lib, x: (lambda y: (y.tanh_(), y.zero_()))(x * 2)[0].sum().backward(),
+    "result of sigmoid_": lambda lib, x: (lambda y: (y.sigmoid_(), y.sigmoid_()))(x * 2)[0].sum().backward(),
+    "result of relu_": lambda lib, x: (lambda y: (y.relu_(), y.neg_()))(x * 2)[0].sum().backward(),
     "through a view": lambda lib, x: _modify_saved(lambda y: y.sin(), lambda y: y.detach()[0].add_(1), x * 2),
 }
 
@@ -753,6 +798,9 @@ def test_accumulating_into_rows_of_a_fresh_tensor():
 
 def test_engine_namespace_exports():
     assert engine.zero_ is not None and engine.fill_ is not None and engine.clamp_ is not None
+    for name in ["exp_", "log_", "relu_", "sigmoid_", "tanh_", "abs_", "neg_", "sqrt_", "square_",
+                 "floor_", "ceil_", "round_", "trunc_"]:
+        assert hasattr(torch, name) and hasattr(engine, name), name
     x = engine.ones(3)
     engine.fill_(x, 2.0)
     engine.clamp_(x, max=1.5)
