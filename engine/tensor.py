@@ -388,6 +388,57 @@ class Tensor:
     def contiguous(self):
         return shape.contiguous(self)
 
+    def is_contiguous(self, memory_format=None):
+        # NOTE: numpy's flag, as PyTorch's check, ignores the strides of dimensions of size 1
+        return bool(self._data.flags.c_contiguous)
+
+    def type_as(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(
+                f"type_as(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}"
+            )
+        return shape.to(self, device=other._device, dtype=other._dtype)
+
+    # --- new tensors with this one's dtype and device, unless told otherwise ------------------------
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        if isinstance(data, Tensor):
+            warnings.warn(
+                "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+                "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                "tensor.new_tensor(sourceTensor).",
+                UserWarning,
+                stacklevel=2,
+            )
+            data = backend.to_host(data._data)
+        return factories.tensor(data, dtype=dtype or self._dtype, device=self._new_device(device),
+                                requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        _check_new_size("new_zeros", size)
+        return factories.zeros(*size, dtype=dtype or self._dtype, device=self._new_device(device),
+                               requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        _check_new_size("new_ones", size)
+        return factories.ones(*size, dtype=dtype or self._dtype, device=self._new_device(device),
+                              requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        _check_new_size("new_empty", size)
+        return factories.empty(*size, dtype=dtype or self._dtype, device=self._new_device(device),
+                               requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        if not isinstance(size, (tuple, list, Size)):
+            raise TypeError(
+                f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}"
+            )
+        return factories.full(size, fill_value, dtype=dtype or self._dtype,
+                              device=self._new_device(device), requires_grad=requires_grad)
+
+    def _new_device(self, device):
+        return self._device if device is None else device
+
     # --- arithmetic -------------------------------------------------------------------------------
     # NOTE: as in PyTorch, a binary operator whose op refuses the operand's type (a TypeError)
     # returns NotImplemented, so that Python tries the other side and then says, in its own words,
@@ -1250,6 +1301,14 @@ def _grad_dtype_message(got, expected):
     )
 
 
+def _check_new_size(name, size):
+    """new_zeros(2.5): PyTorch words it as an argument of the wrong type."""
+    if len(size) == 1 and not isinstance(size[0], (tuple, list)) and not hasattr(size[0], "__index__"):
+        raise TypeError(
+            f"{name}(): argument 'size' (position 1) must be tuple of ints, not {type(size[0]).__name__}"
+        )
+
+
 def _shape_args(args):
     """`view(2, 3)` and `view((2, 3))` mean the same."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -1353,6 +1412,7 @@ def needs_grad(*inputs):
 
 
 from . import autograd  # noqa: E402 - loaded before this module, which it never imports
+from . import factories  # noqa: E402 - it needs Tensor defined first
 from .ops import (  # noqa: E402 - the ops need Tensor defined first
     arithmetic, bitwise, comparison, indexing, inplace, linalg, pointwise, reduction, shape,
 )
