@@ -30,11 +30,12 @@ from .ops.pointwise import (
     sin, sqrt, tanh, where,
 )
 from .ops.reduction import (  # noqa: A004 - PyTorch's names shadow builtins here
-    amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var,
+    amax, amin, cumprod, cumsum, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std,
+    sum, var,
 )
 from .ops.shape import (
-    cat, chunk, clone, concat, concatenate, expand, flatten, flip, permute, reshape, split,
-    squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze,
+    cat, chunk, clone, concat, concatenate, diag, expand, flatten, flip, outer, permute, reshape,
+    split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu, unbind, unsqueeze,
 )
 from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
 from .ops.inplace import clamp_, clip_, fill_, zero_

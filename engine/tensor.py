@@ -804,6 +804,12 @@ class Tensor:
     def log_softmax(self, dim, dtype=None):
         return reduction.log_softmax(self, dim, dtype=dtype)
 
+    def cumsum(self, dim, *, dtype=None):
+        return reduction.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return reduction.cumprod(self, dim, dtype=dtype)
+
     # --- shape ----------------------------------------------------------------------------------
     def reshape(self, *shape_):
         return shape.reshape(self, _shape_args(shape_))
@@ -901,6 +907,18 @@ class Tensor:
         if len(dims) == 1 and not hasattr(dims[0], "__index__"):
             dims = dims[0]  # `x.flip((0, 1))` as `x.flip(0, 1)`; anything else for the check to word
         return shape.flip(self, shape.int_dims("flip", 1, dims))
+
+    def tril(self, diagonal=0):
+        return shape.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return shape.triu(self, diagonal)
+
+    def diag(self, diagonal=0):
+        return shape.diag(self, diagonal)
+
+    def outer(self, vec2):
+        return shape.outer(self, vec2)
 
     def __reversed__(self):
         """Reversed along dim 0 (a 0-d tensor is itself), as in PyTorch."""

@@ -524,3 +524,89 @@ def test_saved_output_changed_in_place_is_caught_like_torch():
         result.indices.add_(1)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             result.values.sum().backward()
+
+
+# --- cumulative sums and products ------------------------------------------------------------------
+SCAN_RNG = np.random.default_rng(2)  # its own, so that the rows above keep their random numbers
+
+
+def scan_rand(*shape):
+    magnitude = SCAN_RNG.permutation(np.linspace(0.5, 2.0, int(np.prod(shape, dtype=int))))
+    return (magnitude * SCAN_RNG.choice([-1.0, 1.0], magnitude.size)).reshape(shape)
+
+
+SCANS = {
+    "cumsum": (lambda lib, x: x.cumsum(1), scan_rand(2, 3)),
+    "cumsum function negative dim": (lambda lib, x: lib.cumsum(x, -1), scan_rand(2, 3, 2)),
+    "cumsum dim 0": (lambda lib, x: x.cumsum(0), scan_rand(3, 2)),
+    "cumsum 0-d": (lambda lib, x: x.cumsum(0), scan_rand()),
+    "cumsum size-1 dim": (lambda lib, x: x.cumsum(0), scan_rand(1, 3)),
+    "cumprod": (lambda lib, x: x.cumprod(1), scan_rand(2, 3)),
+    "cumprod function": (lambda lib, x: lib.cumprod(x, 0), scan_rand(3, 2)),
+    "cumprod 0-d": (lambda lib, x: x.cumprod(-1), scan_rand()),
+    "cumprod one zero": (lambda lib, x: x.cumprod(1), ONE_ZERO),
+    "cumprod zeros in a slice": (lambda lib, x: x.cumprod(1), ZEROS_IN_ONE_SLICE),
+    "cumprod dim 0 zeros": (lambda lib, x: x.cumprod(0), THREE_ZEROS),
+}
+
+
+@pytest.mark.parametrize("name", SCANS)
+def test_cumsum_and_cumprod(name):
+    fn, array = SCANS[name]
+    compare(fn, array)
+
+
+SCAN_DTYPES = {
+    "cumsum int": (lambda lib, x: x.cumsum(1), INTS),
+    "cumsum bool": (lambda lib, x: lib.cumsum(x, 0), BOOLS),
+    "cumprod int32": (lambda lib, x: x.int().cumprod(1), INTS),
+    "cumsum int dtype float": (lambda lib, x: x.cumsum(0, dtype=lib.float32), INTS),
+    "cumsum dtype float32": (lambda lib, x: x.cumsum(1, dtype=lib.float32), scan_rand(2, 3)),
+    "cumprod dtype float32": (lambda lib, x: lib.cumprod(x, 1, dtype=lib.float32), scan_rand(2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", SCAN_DTYPES)
+def test_cumsum_and_cumprod_dtypes(name):
+    fn, array = SCAN_DTYPES[name]
+    compare(fn, array, gradcheck_too=False)
+
+
+def test_cumsum_with_an_integer_dtype_refuses_autograd_like_torch():
+    for lib in (torch, engine):
+        with pytest.raises(RuntimeError, match="Autograd not support dtype: Long"):
+            lib.tensor([1.0, 2.0], requires_grad=True).cumsum(0, dtype=lib.int64)
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_scan_dim_out_of_range_matches_torch(op):
+    messages = []
+    for lib in (torch, engine):
+        with pytest.raises(IndexError) as caught:
+            getattr(lib, op)(lib.tensor(X23), 2)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+
+
+SCAN_DOUBLE = {
+    "cumsum": (lambda x: x.cumsum(1) ** 2, scan_rand(2, 3)),
+    "cumprod": (lambda x: x.cumprod(1), scan_rand(2, 3)),
+    "cumprod one zero": (lambda x: x.cumprod(1), ONE_ZERO),
+    "cumprod zeros": (lambda x: x.cumprod(0), THREE_ZEROS),
+}
+
+
+@pytest.mark.parametrize("name", SCAN_DOUBLE)
+def test_scan_double_backward_matches_torch(name):
+    fn, array = SCAN_DOUBLE[name]
+    results = []
+    for lib in (engine, torch):
+        x = lib.tensor(array, requires_grad=True)
+        y = fn(x)
+        weights = lib.tensor(np.linspace(-1.0, 1.0, y.numel()).reshape(tuple(y.shape)))
+        (g,) = lib.autograd.grad(y, x, weights, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), x)
+        results.append((g, gg))
+    (g, gg), (g_t, gg_t) = results
+    assert_same_tensor(g, g_t)
+    assert_same_tensor(gg, gg_t, atol=1e-8)
