@@ -34,9 +34,11 @@ from .ops.reduction import (  # noqa: A004 - PyTorch's names shadow builtins her
     sum, var,
 )
 from .ops.shape import (
-    cat, chunk, clone, concat, concatenate, diag, expand, flatten, flip, outer, permute, reshape,
-    split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu, unbind, unsqueeze,
+    cat, chunk, clone, concat, concatenate, diag, expand, flatten, flip, narrow, outer, permute,
+    reshape, select, split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu, unbind,
+    unsqueeze,
 )
+from .ops.indexing import gather, index_select, masked_select
 from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
 from .ops.inplace import clamp_, clip_, fill_, zero_
 from .printing import set_printoptions

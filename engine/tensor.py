@@ -908,6 +908,12 @@ class Tensor:
             dims = dims[0]  # `x.flip((0, 1))` as `x.flip(0, 1)`; anything else for the check to word
         return shape.flip(self, shape.int_dims("flip", 1, dims))
 
+    def narrow(self, dim, start, length):
+        return shape.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return shape.select(self, dim, index)
+
     def tril(self, diagonal=0):
         return shape.tril(self, diagonal)
 
@@ -950,6 +956,15 @@ class Tensor:
     # --- indexing -------------------------------------------------------------------------------
     def __getitem__(self, index):
         return indexing.getitem(self, index)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        return indexing.gather(self, dim, index, sparse_grad=sparse_grad)
+
+    def index_select(self, dim, index):
+        return indexing.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        return indexing.masked_select(self, mask)
 
     def __setitem__(self, index, value):
         indexing.setitem(self, index, value)

@@ -447,6 +447,25 @@ def slice_along(input, dim, start, end, step=1):
     return out
 
 
+def narrow(input, dim, start, length):
+    """input[start:start + length] along `dim`: a slice (SliceBackward0), its start wrapped."""
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, len(shape))
+    size = shape[d]
+    start = operator.index(start)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start < 0:
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return slice_along(input, dim, start, start + length)
+
+
 class SliceBackwardBackward0(Node):
     def backward(self, grad):
         return (slice_along(grad, self._saved_dim, self._saved_start, self._saved_end, self._saved_step),)
