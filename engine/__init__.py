@@ -22,7 +22,7 @@ from .ops.bitwise import (
     bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor,
 )
 from .ops.comparison import (
-    allclose, argmax, argmin, eq, equal, ge, gt, isfinite, isinf, isnan, le, logical_and,
+    all, allclose, any, argmax, argmin, eq, equal, ge, gt, isfinite, isinf, isnan, le, logical_and,
     logical_not, logical_or, logical_xor, lt, ne,
 )
 from .ops.pointwise import (
@@ -30,8 +30,8 @@ from .ops.pointwise import (
     sin, sqrt, tanh, where,
 )
 from .ops.reduction import (  # noqa: A004 - PyTorch's names shadow builtins here
-    amax, amin, cumprod, cumsum, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std,
-    sum, var,
+    amax, amin, argsort, cumprod, cumsum, log_softmax, logsumexp, max, mean, min, norm, prod,
+    softmax, sort, std, sum, topk, var,
 )
 from .ops.shape import (
     cat, chunk, clone, concat, concatenate, diag, expand, flatten, flip, narrow, outer, permute,

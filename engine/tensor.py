@@ -804,6 +804,15 @@ class Tensor:
     def log_softmax(self, dim, dtype=None):
         return reduction.log_softmax(self, dim, dtype=dtype)
 
+    def sort(self, dim=-1, descending=False, *, stable=None):
+        return reduction.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return reduction.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+        return reduction.topk(self, k, dim, largest, sorted)
+
     def cumsum(self, dim, *, dtype=None):
         return reduction.cumsum(self, dim, dtype=dtype)
 

@@ -341,7 +341,20 @@ class ScatterAddBackward0(Node):
         return None, gather(grad, self._saved_dim, self._saved_index)
 
 
-def _scatter_add_into_zeros(values, sizes, dim, index):
+class ScatterBackward0(Node):
+    """The gradient of sort and topk (whose indices never repeat along dim), as a function of
+    the incoming gradient (double backward)."""
+
+    def backward(self, grad):
+        return None, gather(grad, self._saved_dim, self._saved_index)
+
+
+def scatter_into_zeros(values, sizes, dim, index):
+    """zeros(sizes) with `values` put where `index` names along `dim` (no index repeated)."""
+    return _scatter_add_into_zeros(values, sizes, dim, index, ScatterBackward0)
+
+
+def _scatter_add_into_zeros(values, sizes, dim, index, node_class=ScatterAddBackward0):
     out = _zeros(sizes, values)
     if sizes:
         xp = array_module(values)
@@ -350,7 +363,7 @@ def _scatter_add_into_zeros(values, sizes, dim, index):
     else:
         out._data[...] += values._data.reshape(())
     if needs_grad(values):
-        attach(out, ScatterAddBackward0(None, values)).grad_fn.save(dim=dim, index=index)
+        attach(out, node_class(None, values)).grad_fn.save(dim=dim, index=index)
     return out
 
 

@@ -780,3 +780,100 @@ def cumprod(input, dim, *, dtype=None):
     if needs_grad(input):
         attach(out, CumprodBackward0(input)).grad_fn.save(dim=dim, result=out, self=input)
     return out
+
+
+# --- sort and topk ------------------------------------------------------------------------------------
+class SortValuesIndices(ValuesIndices):
+    __slots__ = ()
+    _op = "sort"
+
+
+class TopkValuesIndices(ValuesIndices):
+    __slots__ = ()
+    _op = "topk"
+
+
+class SortBackward0(Node):
+    """sort(dim, descending)"""
+
+    def backward(self, grad):
+        return (_unsort(grad, self),)
+
+
+class SortBackward1(Node):
+    """sort(stable=..., dim, descending)"""
+
+    def backward(self, grad):
+        return (_unsort(grad, self),)
+
+
+class TopkBackward0(Node):
+    def backward(self, grad):
+        return (_unsort(grad, self),)
+
+
+def _unsort(grad, node):
+    """Each value's gradient back at the place it came from; 0 where topk left a value out."""
+    from .indexing import scatter_into_zeros
+
+    return scatter_into_zeros(grad, node._saved_self_sym_sizes, node._saved_dim, node._saved_indices)
+
+
+def _sorted_order(xp, data, d, descending):
+    """Indices that sort `data` along `d`, ties in their original order (PyTorch's CPU sort is
+    stable); nan counts as the largest value, as in PyTorch."""
+    if not descending:
+        return xp.argsort(data, axis=d, kind="stable")
+    # NOTE: stable descending order is the reverse of a stable ascending sort of the reversed
+    # data: ties come out in their original order, and nan (last ascending) first
+    size = data.shape[d]
+    order = xp.argsort(xp.flip(data, axis=d), axis=d, kind="stable")
+    return (size - 1) - xp.flip(order, axis=d)
+
+
+def sort(input, dim=-1, descending=False, *, stable=None):
+    node_class = SortBackward0 if stable is None else SortBackward1
+    values, indices = _pick_sorted(input, dim, descending, None)
+    if needs_grad(input):
+        attach(values, node_class(input)).grad_fn.save(
+            dim=dim, indices=indices, self_sym_sizes=tuple(input.shape)
+        )
+    return SortValuesIndices(values, indices)
+
+
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    return _pick_sorted(input, dim, descending, None)[1]
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+    d = _wrap_dim(dim, input.ndim)
+    if input._dtype is dtypes.bool:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    size = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    values, indices = _pick_sorted(input, dim, largest, k)
+    if needs_grad(input):
+        attach(values, TopkBackward0(input)).grad_fn.save(
+            dim=dim, indices=indices, self_sym_sizes=tuple(input.shape)
+        )
+    return TopkValuesIndices(values, indices)
+
+
+def _pick_sorted(input, dim, descending, k):
+    """(values, indices) of `input` sorted along dim, the first k of them if k is given."""
+    d = _wrap_dim(dim, input.ndim)
+    xp = array_module(input)
+    data = input._data
+    if data.ndim == 0:
+        values, order = data.copy(), xp.zeros((), dtype=dtypes.int64.numpy)
+        if k == 0:
+            raise RuntimeError("selected index k out of range")
+    else:
+        order = _sorted_order(xp, data, d, descending)
+        if k is not None:
+            order = order[(slice(None),) * d + (slice(0, k),)]
+        values = xp.take_along_axis(data, order, axis=d)
+    values = wrap(values, input._dtype, input._device)
+    indices = wrap(order.astype(dtypes.int64.numpy, copy=False), dtypes.int64, input._device)
+    return values, indices
