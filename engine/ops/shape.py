@@ -903,7 +903,15 @@ class DiagonalBackward0_copy(Node):  # noqa: N801 - PyTorch's name
     """diag of a matrix: one of its diagonals, as a vector (a copy)."""
 
     def backward(self, grad):
-        return (_diagonal_into_zeros(grad, self._saved_self_sym_sizes, self._saved_offset),)
+        return (_diagonal_into_zeros(grad, self._saved_self_sym_sizes, self._saved_offset,
+                                     DiagonalBackwardBackward0),)
+
+
+class DiagonalBackwardBackward0(Node):
+    """The gradient of a matrix's diag, as a function of the incoming gradient (double backward)."""
+
+    def backward(self, grad):
+        return (diag(grad, self._saved_offset),)
 
 
 def _diagonal_positions(sizes, offset):
@@ -920,12 +928,16 @@ def _diagonal_index(xp, sizes, offset):
     return xp.arange(rows.start, rows.stop), xp.arange(columns.start, columns.stop)
 
 
-def _diagonal_into_zeros(grad, sizes, offset):
-    """A zero matrix shaped `sizes` with `grad` on its diagonal `offset` (diag_embed)."""
+def _diagonal_into_zeros(grad, sizes, offset, node_class):
+    """A zero matrix shaped `sizes` with `grad` on its diagonal `offset`."""
     out = _zeros(sizes, grad)
     out._data[_diagonal_index(array_module(grad), sizes, offset)] = grad._data
     if needs_grad(grad):
-        attach(out, DiagEmbedBackward0(grad)).grad_fn.save(dim1=-2, dim2=-1, offset=offset)
+        node = attach(out, node_class(grad)).grad_fn
+        if node_class is DiagEmbedBackward0:
+            node.save(dim1=-2, dim2=-1, offset=offset)
+        else:
+            node.save(dim1=0, dim2=1, offset=offset)
     return out
 
 
@@ -933,7 +945,7 @@ def diag(input, diagonal=0):
     ndim = input._data.ndim
     if ndim == 1:
         n = input._data.shape[0] + abs(diagonal)
-        return _diagonal_into_zeros(input, (n, n), diagonal)
+        return _diagonal_into_zeros(input, (n, n), diagonal, DiagEmbedBackward0)
     if ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
     sizes = input._data.shape

@@ -522,15 +522,34 @@ def test_outer_promotes_like_mul():
     assert_same_tensor(ours, theirs)
 
 
-@pytest.mark.parametrize("name", ["tril", "triu", "diag"])
+TRIANGLE_DOUBLE = {
+    "tril": lambda x: x.tril(),
+    "triu": lambda x: x.triu(1),
+    "diag_of_matrix": lambda x: x.diag(1),
+    "diag_of_vector": lambda x: x[0].diag(-1),
+    "cumsum": lambda x: x.cumsum(1),
+    "outer": lambda x: x[0].outer(x[1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRIANGLE_DOUBLE))
 def test_triangle_double_backward(name):
+    """The first gradient's node (against torch's) and the gradients of (grad . w) with respect
+    to x and to the incoming gradient v."""
+    fn = TRIANGLE_DOUBLE[name]
+    x_, w_ = rand(2, 3), rand(2, 3)
+    v_ = rand(*fn(torch.tensor(x_)).shape)
     results = []
-    x_ = rand(3, 3)
     for lib in (engine, torch):
-        x = lib.tensor(x_, requires_grad=True)
-        y = getattr(x, name)() ** 2
-        (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
-        (gg,) = lib.autograd.grad((g * g).sum(), x)
-        results.append((g, gg))
-    for ours, theirs in zip(*results):
-        assert_same_tensor(ours, theirs)
+        x, v = lib.tensor(x_, requires_grad=True), lib.tensor(v_, requires_grad=True)
+        y = fn(x) ** 2
+        (gx,) = lib.autograd.grad(fn(x), x, v, create_graph=True)
+        ggx, ggv = lib.autograd.grad(gx, (x, v), lib.tensor(w_), allow_unused=True)
+        (g2,) = lib.autograd.grad(y, x, v, create_graph=True)
+        (gg2,) = lib.autograd.grad((g2 * g2).sum(), x)
+        results.append((gx.grad_fn.name(), ggx, ggv, g2, gg2))
+    assert results[0][0] == results[1][0]
+    for ours, theirs in zip(results[0][1:], results[1][1:]):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            assert_same_tensor(ours, theirs)
