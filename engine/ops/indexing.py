@@ -368,6 +368,8 @@ def _scatter_add_into_zeros(values, sizes, dim, index, node_class=ScatterAddBack
 
 
 def gather(input, dim, index, *, sparse_grad=False):
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True): this engine has no sparse tensors")
     d = _wrap_dim(dim, input._data.ndim)
     _check_gather_index(input, d, index, "gather")
     xp = array_module(input)

@@ -413,3 +413,9 @@ def test_pick_double_backward(name):
         if theirs is not None:
             np.testing.assert_allclose(ours.detach().cpu().numpy(), theirs.detach().numpy())
     assert results[0][3][0] == results[1][3][0]
+
+
+def test_gather_with_sparse_grad_says_it_is_not_supported():
+    x = engine.tensor(rand(2, 3), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="sparse"):
+        x.gather(1, engine.tensor([[0], [1]]), sparse_grad=True)
