@@ -22,7 +22,7 @@ from .ops.bitwise import (
     bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor,
 )
 from .ops.comparison import (
-    allclose, argmax, argmin, eq, equal, ge, gt, isfinite, isinf, isnan, le, logical_and,
+    all, allclose, any, argmax, argmin, eq, equal, ge, gt, isfinite, isinf, isnan, le, logical_and,
     logical_not, logical_or, logical_xor, lt, ne,
 )
 from .ops.pointwise import (  # noqa: A004 - PyTorch's names shadow builtins here
@@ -31,12 +31,15 @@ from .ops.pointwise import (  # noqa: A004 - PyTorch's names shadow builtins her
     square, tan, tanh, trunc, where,
 )
 from .ops.reduction import (  # noqa: A004 - PyTorch's names shadow builtins here
-    amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var,
+    amax, amin, argsort, cumprod, cumsum, log_softmax, logsumexp, max, mean, min, norm, prod,
+    softmax, sort, std, sum, topk, var,
 )
 from .ops.shape import (
-    cat, chunk, clone, concat, concatenate, expand, flatten, flip, permute, reshape, split,
-    squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze,
+    cat, chunk, clone, concat, concatenate, diag, expand, flatten, flip, narrow, outer, permute,
+    reshape, select, split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu, unbind,
+    unsqueeze,
 )
+from .ops.indexing import gather, index_select, masked_select
 from .ops.linalg import addmm, bmm, dot, matmul, mm, mv
 from .ops.inplace import (
     abs_, ceil_, clamp_, clip_, exp_, fill_, floor_, log_, neg_, relu_, round_, sigmoid_, sqrt_,

@@ -893,6 +893,21 @@ class Tensor:
     def log_softmax(self, dim, dtype=None):
         return reduction.log_softmax(self, dim, dtype=dtype)
 
+    def sort(self, dim=-1, descending=False, *, stable=None):
+        return reduction.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return reduction.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+        return reduction.topk(self, k, dim, largest, sorted)
+
+    def cumsum(self, dim, *, dtype=None):
+        return reduction.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return reduction.cumprod(self, dim, dtype=dtype)
+
     # --- shape ----------------------------------------------------------------------------------
     def reshape(self, *shape_):
         return shape.reshape(self, _shape_args(shape_))
@@ -991,6 +1006,24 @@ class Tensor:
             dims = dims[0]  # `x.flip((0, 1))` as `x.flip(0, 1)`; anything else for the check to word
         return shape.flip(self, shape.int_dims("flip", 1, dims))
 
+    def narrow(self, dim, start, length):
+        return shape.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return shape.select(self, dim, index)
+
+    def tril(self, diagonal=0):
+        return shape.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return shape.triu(self, diagonal)
+
+    def diag(self, diagonal=0):
+        return shape.diag(self, diagonal)
+
+    def outer(self, vec2):
+        return shape.outer(self, vec2)
+
     def __reversed__(self):
         """Reversed along dim 0 (a 0-d tensor is itself), as in PyTorch."""
         return self if self._data.ndim == 0 else shape.flip(self, (0,))
@@ -1021,6 +1054,15 @@ class Tensor:
     # --- indexing -------------------------------------------------------------------------------
     def __getitem__(self, index):
         return indexing.getitem(self, index)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        return indexing.gather(self, dim, index, sparse_grad=sparse_grad)
+
+    def index_select(self, dim, index):
+        return indexing.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        return indexing.masked_select(self, mask)
 
     def __setitem__(self, index, value):
         indexing.setitem(self, index, value)

@@ -79,11 +79,22 @@ def _axis(dim):
 
 
 def any(input, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
-    return wrap(input._data.any(axis=_axis(dim), keepdims=keepdim), dtypes.bool, input._device)
+    return _logical_reduction(input, dim, keepdim, "any")
 
 
 def all(input, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
-    return wrap(input._data.all(axis=_axis(dim), keepdims=keepdim), dtypes.bool, input._device)
+    return _logical_reduction(input, dim, keepdim, "all")
+
+
+def _logical_reduction(input, dim, keepdim, name):
+    """any/all: bool, except that a uint8 input gives uint8 0 or 1, as in PyTorch."""
+    from .reduction import _dims
+
+    axis = None if dim is None else _dims(dim, input._data.ndim)
+    data = getattr(input._data, name)(axis=axis, keepdims=keepdim and dim is not None)
+    if input._dtype is dtypes.uint8:
+        return wrap(data.astype(dtypes.uint8.numpy), dtypes.uint8, input._device)
+    return wrap(data, dtypes.bool, input._device)
 
 
 def argmax(input, dim=None, keepdim=False):

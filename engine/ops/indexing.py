@@ -16,7 +16,7 @@ import warnings
 
 from .. import backend, dtypes
 from ..autograd.graph import Node
-from ..tensor import Tensor, attach, needs_grad, wrap
+from ..tensor import Tensor, _wrap_dim, attach, needs_grad, wrap
 from ._binary import array_module
 from .shape import _zeros, alias, select, slice_along, unsqueeze
 
@@ -293,6 +293,201 @@ def _put_into_zeros(values, sizes, np_index, indices):
         node.save(accumulate=True, indices=indices)
         node._index = np_index
     return out
+
+
+# --- gather, index_select, masked_select: copies picked by an index tensor ------------------------
+def _full_index(xp, index_shape, d, index):
+    """The numpy index that picks, at every position of `index`, the element that `index` names
+    along dim `d` (the position itself along every other dim): gather's reading of an index."""
+    parts = []
+    for i, size in enumerate(index_shape):
+        if i == d:
+            parts.append(index)
+        else:
+            parts.append(xp.arange(size).reshape((-1,) + (1,) * (len(index_shape) - i - 1)))
+    return tuple(parts)
+
+
+def _check_gather_index(input, d, index, op):
+    if index._dtype not in _INDEX_DTYPES:
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
+    shape, index_shape = input._data.shape, index._data.shape
+    if max(len(index_shape), 1) != max(len(shape), 1):  # a 0-d tensor counts as 1-d here
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for i, (size, own) in enumerate(zip(index_shape, shape)):
+        if i != d and size > own:
+            raise RuntimeError(
+                f"Size does not match at dimension {i} expected index {list(index_shape)} to be no "
+                f"larger than self {list(shape)} apart from dimension {d}"
+            )
+    size = shape[d] if shape else 1
+    out_of_range = (index._data < 0) | (index._data >= size)
+    if out_of_range.any():
+        value = int(index._data[out_of_range].reshape(-1)[0])
+        raise RuntimeError(f"index {value} is out of bounds for dimension {d} with size {size}")
+
+
+class GatherBackward0(Node):
+    def backward(self, grad):
+        input = self._saved_self
+        return (_scatter_add_into_zeros(grad, input._data.shape, self._saved_dim, self._saved_index),)
+
+
+class ScatterAddBackward0(Node):
+    """gather's gradient, as a function of the incoming gradient (double backward): its inputs
+    are the zeros (no gradient) and the values added into them."""
+
+    def backward(self, grad):
+        return None, gather(grad, self._saved_dim, self._saved_index)
+
+
+class ScatterBackward0(Node):
+    """The gradient of sort and topk (whose indices never repeat along dim), as a function of
+    the incoming gradient (double backward)."""
+
+    def backward(self, grad):
+        return None, gather(grad, self._saved_dim, self._saved_index)
+
+
+def scatter_into_zeros(values, sizes, dim, index):
+    """zeros(sizes) with `values` put where `index` names along `dim` (no index repeated)."""
+    return _scatter_add_into_zeros(values, sizes, dim, index, ScatterBackward0)
+
+
+def _scatter_add_into_zeros(values, sizes, dim, index, node_class=ScatterAddBackward0):
+    out = _zeros(sizes, values)
+    if sizes:
+        xp = array_module(values)
+        d = dim % len(sizes)
+        backend.index_add(xp, out._data, _full_index(xp, index._data.shape, d, index._data), values._data)
+    else:
+        out._data[...] += values._data.reshape(())
+    if needs_grad(values):
+        attach(out, node_class(None, values)).grad_fn.save(dim=dim, index=index)
+    return out
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True): this engine has no sparse tensors")
+    d = _wrap_dim(dim, input._data.ndim)
+    _check_gather_index(input, d, index, "gather")
+    xp = array_module(input)
+    if input._data.ndim == 0:
+        data = input._data.reshape(index._data.shape).copy()
+    else:
+        data = input._data[_full_index(xp, index._data.shape, d, index._data)]
+    out = wrap(data, input._dtype, input._device)
+    if needs_grad(input):
+        attach(out, GatherBackward0(input)).grad_fn.save(
+            dim=dim, index=index, self=input, sparse_grad=sparse_grad
+        )
+    return out
+
+
+class IndexSelectBackward0(Node):
+    def backward(self, grad):
+        return (_index_add_into_zeros(grad, self._saved_self_sym_sizes, self._saved_dim, self._saved_index),)
+
+
+class IndexAddBackward0(Node):
+    """index_select's gradient, as a function of the incoming gradient (double backward)."""
+
+    def backward(self, grad):
+        return None, index_select(grad, self._saved_dim, self._saved_index)
+
+
+def _index_add_into_zeros(values, sizes, dim, index):
+    out = _zeros(sizes, values)
+    if sizes:
+        d = dim % len(sizes)
+        np_index = (slice(None),) * d + (index._data.reshape(-1),)
+        backend.index_add(array_module(values), out._data, np_index, values._data)
+    else:
+        out._data[...] += values._data.reshape(())
+    if needs_grad(values):
+        attach(out, IndexAddBackward0(None, values)).grad_fn.save(
+            alpha=1, dim=dim, index=index, source=values, source_dim=values._data.ndim
+        )
+    return out
+
+
+def index_select(input, dim, index):
+    ndim = input._data.ndim
+    d = _wrap_dim(dim, ndim)
+    if index._data.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if index._dtype not in _INDEX_DTYPES:
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    flat = index._data.reshape(-1)
+    size = input._data.shape[d] if ndim else 1
+    if (flat < 0).any():
+        value = int(flat[flat < 0][0])
+        raise IndexError(f"INDICES element is out of DATA bounds, id={value} axis_dim={size}")
+    if (flat >= size).any():
+        raise IndexError("index out of range in self")
+    if ndim == 0:
+        data = input._data.copy()
+    else:
+        data = array_module(input).take(input._data, flat, axis=d)
+    out = wrap(data, input._dtype, input._device)
+    if needs_grad(input):
+        attach(out, IndexSelectBackward0(input)).grad_fn.save(
+            dim=dim, index=index, self_sym_sizes=input._data.shape
+        )
+    return out
+
+
+class MaskedSelectBackward0(Node):
+    def backward(self, grad):
+        return (_masked_scatter_into_zeros(grad, self._saved_self, self._saved_mask),)
+
+
+class MaskedScatterBackward0(Node):
+    """masked_select's gradient, as a function of the incoming gradient (double backward)."""
+
+    def backward(self, grad):
+        return None, masked_select(grad, self._saved_mask)
+
+
+def _masked_scatter_into_zeros(values, input, mask):
+    xp = array_module(values)
+    shape = xp.broadcast_arrays(input._data, mask._data)[0].shape
+    out = _zeros(shape, values)
+    out._data[xp.broadcast_to(mask._data, shape)] = values._data
+    if needs_grad(values):
+        attach(out, MaskedScatterBackward0(None, values)).grad_fn.save(
+            mask=mask, source_sym_sizes=values._data.shape
+        )
+    return out
+
+
+def masked_select(input, mask):
+    if mask._dtype is not dtypes.bool:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = _broadcast_shape(mask._data.shape, input._data.shape)  # PyTorch names the mask "a"
+    xp = array_module(input)
+    data = xp.broadcast_to(input._data, shape)[xp.broadcast_to(mask._data, shape)]
+    out = wrap(data, input._dtype, input._device)
+    if needs_grad(input):
+        attach(out, MaskedSelectBackward0(input)).grad_fn.save(mask=mask, self=input)
+    return out
+
+
+def _broadcast_shape(a, b):
+    """The shape two shapes broadcast to, or PyTorch's error for sizes that differ."""
+    result = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        size_a = a[-i] if i <= len(a) else 1
+        size_b = b[-i] if i <= len(b) else 1
+        if size_a != size_b and 1 not in (size_a, size_b):
+            dim = max(len(a), len(b)) - i
+            raise RuntimeError(
+                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at "
+                f"non-singleton dimension {dim}"
+            )
+        result.append(size_a if size_b == 1 else size_b)
+    return tuple(reversed(result))
 
 
 # === setitem =======================================================================================

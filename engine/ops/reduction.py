@@ -703,3 +703,177 @@ def _reduced(reduction, data, axis):
     if data.ndim == 2 and axis == 1:
         return backend.reduce_rows(reduction, data)
     return getattr(data, reduction)(axis=axis, keepdims=True)
+
+
+# --- cumulative sums and products -------------------------------------------------------------------
+def _scan_dtype(input, dtype):
+    """cumsum/cumprod's result dtype: as given, else the input's (integers and bool widen to int64)."""
+    return _sum_dtype(input, dtype)
+
+
+def _scan(input, dim, dtype, name):
+    out_dtype = _scan_dtype(input, dtype)
+    _check_autograd_dtype(input, out_dtype)
+    d = _wrap_dim(dim, input.ndim)
+    data = input._data
+    if data.ndim == 0:
+        values = data.astype(out_dtype.numpy)
+    else:
+        values = getattr(data, name)(axis=d, dtype=out_dtype.numpy)
+    return _result(input, values, out_dtype)
+
+
+def _reversed_cumsum(grad, dim):
+    """sum over j >= i of grad_j, along dim: PyTorch's flip, cumsum, flip."""
+    return grad.flip((dim,)).cumsum(dim).flip((dim,))
+
+
+class CumsumBackward0(Node):
+    def backward(self, grad):
+        dim = self._saved_dim
+        if grad.numel() <= 1 or grad.ndim == 0 or grad.shape[dim] == 1:
+            return (grad,)
+        return (_reversed_cumsum(grad, dim),)
+
+
+def cumsum(input, dim, *, dtype=None):
+    out = _scan(input, dim, dtype, "cumsum")
+    if needs_grad(input):
+        attach(out, CumsumBackward0(input)).grad_fn.save(dim=dim)
+    return out
+
+
+class CumprodBackward0(Node):
+    def backward(self, grad):
+        input, result, dim = self._saved_self, self._saved_result, self._saved_dim
+        if input.numel() <= 1 or input.ndim == 0:
+            return (grad,)
+        d = _wrap_dim(dim, input.ndim)
+        grad = grad if grad._dtype is input._dtype else grad.to(input._dtype)
+        result = result if result._dtype is input._dtype else result.to(input._dtype)
+        if not (input == 0)._data.any():
+            return (_reversed_cumsum(grad * result, d) / input,)
+        return (_cumprod_grad_with_zeros(grad, input, d),)
+
+
+def _cumprod_grad_with_zeros(grad, input, d):
+    # NOTE: result / x is 0/0 at a zero. Written out instead: d out_j / d x_k (j >= k) is the
+    # product of x_i for i <= j, i != k: the product before k times the product of (k, j].
+    # One slice of dim at a time, in Tensor ops, so double backward works too.
+    from .shape import cat, slice_along
+
+    size = input.shape[d]
+    pieces = []
+    for k in range(size):
+        before = prod(slice_along(input, d, 0, k), d, keepdim=True) if k else None
+        after = slice_along(input, d, k + 1, size)
+        ones_shape = input.shape[:d] + (1,) + input.shape[d + 1:]
+        ones = wrap(array_module(input).ones(ones_shape, dtype=input._dtype.numpy), input._dtype, input._device)
+        running = cat([ones, cumprod(after, d)], d) if k + 1 < size else ones
+        piece = (slice_along(grad, d, k, size) * running).sum(d, keepdim=True)
+        pieces.append(piece if before is None else piece * before)
+    return cat(pieces, d)
+
+
+def cumprod(input, dim, *, dtype=None):
+    out = _scan(input, dim, dtype, "cumprod")
+    if needs_grad(input):
+        attach(out, CumprodBackward0(input)).grad_fn.save(dim=dim, result=out, self=input)
+    return out
+
+
+# --- sort and topk ------------------------------------------------------------------------------------
+class SortValuesIndices(ValuesIndices):
+    __slots__ = ()
+    _op = "sort"
+
+
+class TopkValuesIndices(ValuesIndices):
+    __slots__ = ()
+    _op = "topk"
+
+
+class SortBackward0(Node):
+    """sort(dim, descending)"""
+
+    def backward(self, grad):
+        return (_unsort(grad, self),)
+
+
+class SortBackward1(Node):
+    """sort(stable=..., dim, descending)"""
+
+    def backward(self, grad):
+        return (_unsort(grad, self),)
+
+
+class TopkBackward0(Node):
+    def backward(self, grad):
+        return (_unsort(grad, self),)
+
+
+def _unsort(grad, node):
+    """Each value's gradient back at the place it came from; 0 where topk left a value out."""
+    from .indexing import scatter_into_zeros
+
+    return scatter_into_zeros(grad, node._saved_self_sym_sizes, node._saved_dim, node._saved_indices)
+
+
+def _sorted_order(xp, data, d, descending):
+    """Indices that sort `data` along `d`, ties in their original order (PyTorch's CPU sort is
+    stable); nan counts as the largest value, as in PyTorch."""
+    if not descending:
+        return xp.argsort(data, axis=d, kind="stable")
+    # NOTE: stable descending order is the reverse of a stable ascending sort of the reversed
+    # data: ties come out in their original order, and nan (last ascending) first
+    size = data.shape[d]
+    order = xp.argsort(xp.flip(data, axis=d), axis=d, kind="stable")
+    return (size - 1) - xp.flip(order, axis=d)
+
+
+def sort(input, dim=-1, descending=False, *, stable=None):
+    node_class = SortBackward0 if stable is None else SortBackward1
+    values, indices = _pick_sorted(input, dim, descending, None)
+    if needs_grad(input):
+        attach(values, node_class(input)).grad_fn.save(
+            dim=dim, indices=indices, self_sym_sizes=tuple(input.shape)
+        )
+    return SortValuesIndices(values, indices)
+
+
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    return _pick_sorted(input, dim, descending, None)[1]
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+    d = _wrap_dim(dim, input.ndim)
+    if input._dtype is dtypes.bool:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    size = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    values, indices = _pick_sorted(input, dim, largest, k)
+    if needs_grad(input):
+        attach(values, TopkBackward0(input)).grad_fn.save(
+            dim=dim, indices=indices, self_sym_sizes=tuple(input.shape)
+        )
+    return TopkValuesIndices(values, indices)
+
+
+def _pick_sorted(input, dim, descending, k):
+    """(values, indices) of `input` sorted along dim, the first k of them if k is given."""
+    d = _wrap_dim(dim, input.ndim)
+    xp = array_module(input)
+    data = input._data
+    if data.ndim == 0:
+        values, order = data.copy(), xp.zeros((), dtype=dtypes.int64.numpy)
+        if k == 0:
+            raise RuntimeError("selected index k out of range")
+    else:
+        order = _sorted_order(xp, data, d, descending)
+        if k is not None:
+            order = order[(slice(None),) * d + (slice(0, k),)]
+        values = xp.take_along_axis(data, order, axis=d)
+    values = wrap(values, input._dtype, input._device)
+    indices = wrap(order.astype(dtypes.int64.numpy, copy=False), dtypes.int64, input._device)
+    return values, indices

@@ -447,6 +447,25 @@ def slice_along(input, dim, start, end, step=1):
     return out
 
 
+def narrow(input, dim, start, length):
+    """input[start:start + length] along `dim`: a slice (SliceBackward0), its start wrapped."""
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, len(shape))
+    size = shape[d]
+    start = operator.index(start)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start < 0:
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return slice_along(input, dim, start, start + length)
+
+
 class SliceBackwardBackward0(Node):
     def backward(self, grad):
         return (slice_along(grad, self._saved_dim, self._saved_start, self._saved_end, self._saved_step),)
@@ -842,3 +861,109 @@ def to(input, *args, **kwargs):
         # PyTorch keeps the input's device unseen (no _saved_ attribute): so do we
         attach(out, ToCopyBackward0(input)).grad_fn._input_device = input._device
     return out
+
+
+# --- triangles and diagonals ------------------------------------------------------------------------
+class TrilBackward0(Node):
+    def backward(self, grad):
+        return (grad.tril(self._saved_diagonal),)
+
+
+class TriuBackward0(Node):
+    def backward(self, grad):
+        return (grad.triu(self._saved_diagonal),)
+
+
+def tril(input, diagonal=0):
+    return _triangle(input, diagonal, "tril", TrilBackward0)
+
+
+def triu(input, diagonal=0):
+    return _triangle(input, diagonal, "triu", TriuBackward0)
+
+
+def _triangle(input, diagonal, name, node_class):
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    data = getattr(array_module(input), name)(input._data, diagonal)
+    out = wrap(data, input._dtype, input._device)
+    if needs_grad(input):
+        attach(out, node_class(input)).grad_fn.save(diagonal=diagonal)
+    return out
+
+
+class DiagEmbedBackward0(Node):
+    """diag of a vector: the matrix with it on a diagonal."""
+
+    def backward(self, grad):
+        return (diag(grad, self._saved_offset),)
+
+
+class DiagonalBackward0_copy(Node):  # noqa: N801 - PyTorch's name
+    """diag of a matrix: one of its diagonals, as a vector (a copy)."""
+
+    def backward(self, grad):
+        return (_diagonal_into_zeros(grad, self._saved_self_sym_sizes, self._saved_offset,
+                                     DiagonalBackwardBackward0),)
+
+
+class DiagonalBackwardBackward0(Node):
+    """The gradient of a matrix's diag, as a function of the incoming gradient (double backward)."""
+
+    def backward(self, grad):
+        return (diag(grad, self._saved_offset),)
+
+
+def _diagonal_positions(sizes, offset):
+    """(rows, columns) of the diagonal `offset` of a matrix shaped `sizes`, as Python ranges."""
+    rows, columns = sizes
+    start_row, start_column = (0, offset) if offset >= 0 else (-offset, 0)
+    length = max(0, min(rows - start_row, columns - start_column))
+    return range(start_row, start_row + length), range(start_column, start_column + length)
+
+
+def _diagonal_index(xp, sizes, offset):
+    """The numpy index of a matrix's diagonal `offset`: its rows and its columns."""
+    rows, columns = _diagonal_positions(sizes, offset)
+    return xp.arange(rows.start, rows.stop), xp.arange(columns.start, columns.stop)
+
+
+def _diagonal_into_zeros(grad, sizes, offset, node_class):
+    """A zero matrix shaped `sizes` with `grad` on its diagonal `offset`."""
+    out = _zeros(sizes, grad)
+    out._data[_diagonal_index(array_module(grad), sizes, offset)] = grad._data
+    if needs_grad(grad):
+        node = attach(out, node_class(grad)).grad_fn
+        if node_class is DiagEmbedBackward0:
+            node.save(dim1=-2, dim2=-1, offset=offset)
+        else:
+            node.save(dim1=0, dim2=1, offset=offset)
+    return out
+
+
+def diag(input, diagonal=0):
+    ndim = input._data.ndim
+    if ndim == 1:
+        n = input._data.shape[0] + abs(diagonal)
+        return _diagonal_into_zeros(input, (n, n), diagonal, DiagEmbedBackward0)
+    if ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+    sizes = input._data.shape
+    data = input._data[_diagonal_index(array_module(input), sizes, diagonal)]
+    out = wrap(data, input._dtype, input._device)
+    if needs_grad(input):
+        attach(out, DiagonalBackward0_copy(input)).grad_fn.save(
+            dim1=0, dim2=1, offset=diagonal, self_sym_sizes=sizes
+        )
+    return out
+
+
+# --- outer: a column times a row ------------------------------------------------------------------------
+def outer(input, vec2):
+    """input[:, None] * vec2, as PyTorch computes it (ViewBackward0, then MulBackward0)."""
+    from .arithmetic import mul
+
+    for name, operand in (("self", input), ("vec2", vec2)):
+        if operand._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {operand._data.ndim}-D")
+    return mul(reshape(input, (-1, 1)), vec2)

@@ -330,3 +330,92 @@ def test_deprecated_index_forms_warn_as_torch_does(index, phrase):
     for lib in (engine, torch):
         with pytest.warns(UserWarning, match=phrase):
             lib.tensor(array)[index(lib)]
+
+
+# --- gather, index_select, narrow, select, masked_select --------------------------------------------
+PICKS = {
+    "gather": ((3, 4), lambda lib, x: lib.gather(x, 1, lib.tensor([[0, 1], [3, 0], [1, 1]]))),
+    "gather_dim_0": ((3, 4), lambda lib, x: x.gather(0, lib.tensor([[0, 2, 2, 1]]))),
+    "gather_negative_dim": ((2, 3, 2), lambda lib, x: x.gather(-2, lib.tensor([[[2, 0]], [[1, 1]]]))),
+    "gather_int32_index": ((3, 4), lambda lib, x: x.gather(1, lib.tensor([[3], [2]], dtype=lib.int32))),
+    "gather_repeated": ((2, 3), lambda lib, x: x.gather(1, lib.tensor([[0, 0, 0], [2, 2, 1]]))),
+    "gather_sparse_grad_false": ((2, 3), lambda lib, x: x.gather(1, lib.tensor([[1], [0]]), sparse_grad=False)),
+    "index_select": ((3, 4), lambda lib, x: lib.index_select(x, 0, lib.tensor([2, 0, 2]))),
+    "index_select_negative_dim": ((3, 4), lambda lib, x: x.index_select(-1, lib.tensor([3, 1]))),
+    "index_select_0d_index": ((3, 4), lambda lib, x: x.index_select(0, lib.tensor(1))),
+    "index_select_int32": ((3, 4), lambda lib, x: x.index_select(1, lib.tensor([0], dtype=lib.int32))),
+    "index_select_0d_input": ((), lambda lib, x: x.index_select(0, lib.tensor([0]))),
+    "narrow": ((3, 4), lambda lib, x: lib.narrow(x, 1, 1, 2)),
+    "narrow_negative_start": ((3, 4), lambda lib, x: x.narrow(0, -2, 1)),
+    "narrow_tensor_start": ((3, 4), lambda lib, x: x.narrow(0, lib.tensor(1), 2)),
+    "narrow_empty": ((3, 4), lambda lib, x: x.narrow(1, 4, 0)),
+    "select_method": ((3, 4), lambda lib, x: x.select(1, -1)),
+    "select_function": ((3, 4, 2), lambda lib, x: lib.select(x, 0, 1)),
+    "masked_select": ((3, 4), lambda lib, x: lib.masked_select(x, x > 0)),
+    "masked_select_broadcast_mask": ((3, 4), lambda lib, x: x.masked_select(lib.tensor([True, False, True, True]))),
+    "masked_select_broadcast_input": ((4,), lambda lib, x: x.masked_select(lib.tensor([[True], [False]]))),
+}
+PICK_ERRORS = {
+    "gather_float_index": ((3, 4), lambda lib, x: x.gather(1, lib.tensor([[0.0]]))),
+    "gather_out_of_range": ((3, 4), lambda lib, x: x.gather(1, lib.tensor([[5]]))),
+    "gather_negative_index": ((3, 4), lambda lib, x: x.gather(1, lib.tensor([[-1]]))),
+    "gather_fewer_dims": ((3, 4), lambda lib, x: x.gather(1, lib.tensor([0, 1]))),
+    "gather_index_too_large": ((3, 4), lambda lib, x: x.gather(1, lib.zeros(4, 1, dtype=lib.int64))),
+    "gather_dim_out_of_range": ((3, 4), lambda lib, x: x.gather(2, lib.tensor([[0]]))),
+    "index_select_out_of_range": ((3, 4), lambda lib, x: x.index_select(0, lib.tensor([3]))),
+    "index_select_2d_index": ((3, 4), lambda lib, x: x.index_select(0, lib.tensor([[0]]))),
+    "index_select_float_index": ((3, 4), lambda lib, x: x.index_select(0, lib.tensor([0.0]))),
+    "narrow_past_the_end": ((3, 4), lambda lib, x: x.narrow(1, 3, 2)),
+    "narrow_start_out_of_range": ((3, 4), lambda lib, x: x.narrow(1, 5, 0)),
+    "narrow_negative_start_out_of_range": ((3, 4), lambda lib, x: x.narrow(1, -5, 1)),
+    "narrow_negative_length": ((3, 4), lambda lib, x: x.narrow(1, 0, -1)),
+    "narrow_0d": ((), lambda lib, x: x.narrow(0, 0, 1)),
+    "select_out_of_range": ((3, 4), lambda lib, x: x.select(0, 3)),
+    "masked_select_int_mask": ((3, 4), lambda lib, x: x.masked_select(lib.tensor([1, 0, 1, 0]))),
+    "masked_select_mismatch": ((3, 4), lambda lib, x: x.masked_select(lib.tensor([True, False]))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PICKS))
+def test_gather_index_select_narrow_select_masked_select(name):
+    shape, fn = PICKS[name]
+    compare(fn, rand(*shape))
+
+
+@pytest.mark.parametrize("name", sorted(PICK_ERRORS))
+def test_pick_errors(name):
+    shape, fn = PICK_ERRORS[name]
+    compare_error(fn, rand(*shape))
+
+
+PICK_DOUBLE = {
+    "gather": lambda lib, x: x.gather(1, lib.tensor([[0, 0], [3, 1], [2, 2]])) ** 2,
+    "index_select": lambda lib, x: x.index_select(1, lib.tensor([0, 0, 3])) ** 2,
+    "masked_select": lambda lib, x: x.masked_select(x > 0) ** 3,
+    "narrow": lambda lib, x: x.narrow(1, 1, 2) ** 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PICK_DOUBLE))
+def test_pick_double_backward(name):
+    fn = PICK_DOUBLE[name]
+    x_, w_ = rand(3, 4), rand(3, 4)
+    v_ = rand(*fn(torch, torch.tensor(x_)).shape)
+    results = []
+    for lib in (engine, torch):
+        x, v = lib.tensor(x_, requires_grad=True), lib.tensor(v_, requires_grad=True)
+        (gx,) = lib.autograd.grad(fn(lib, x), x, v, create_graph=True)
+        names = [name for name, _, _ in chain(gx)]
+        ggx, ggv = lib.autograd.grad(gx, (x, v), lib.tensor(w_), allow_unused=True)
+        results.append((gx, ggx, ggv, names))
+    for ours, theirs in zip(results[0][:3], results[1][:3]):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            np.testing.assert_allclose(ours.detach().cpu().numpy(), theirs.detach().numpy())
+    assert results[0][3][0] == results[1][3][0]
+
+
+def test_gather_with_sparse_grad_says_it_is_not_supported():
+    x = engine.tensor(rand(2, 3), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="sparse"):
+        x.gather(1, engine.tensor([[0], [1]]), sparse_grad=True)

@@ -524,3 +524,209 @@ def test_saved_output_changed_in_place_is_caught_like_torch():
         result.indices.add_(1)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             result.values.sum().backward()
+
+
+# --- cumulative sums and products ------------------------------------------------------------------
+SCAN_RNG = np.random.default_rng(2)  # its own, so that the rows above keep their random numbers
+
+
+def scan_rand(*shape):
+    magnitude = SCAN_RNG.permutation(np.linspace(0.5, 2.0, int(np.prod(shape, dtype=int))))
+    return (magnitude * SCAN_RNG.choice([-1.0, 1.0], magnitude.size)).reshape(shape)
+
+
+SCANS = {
+    "cumsum": (lambda lib, x: x.cumsum(1), scan_rand(2, 3)),
+    "cumsum function negative dim": (lambda lib, x: lib.cumsum(x, -1), scan_rand(2, 3, 2)),
+    "cumsum dim 0": (lambda lib, x: x.cumsum(0), scan_rand(3, 2)),
+    "cumsum 0-d": (lambda lib, x: x.cumsum(0), scan_rand()),
+    "cumsum size-1 dim": (lambda lib, x: x.cumsum(0), scan_rand(1, 3)),
+    "cumprod": (lambda lib, x: x.cumprod(1), scan_rand(2, 3)),
+    "cumprod function": (lambda lib, x: lib.cumprod(x, 0), scan_rand(3, 2)),
+    "cumprod 0-d": (lambda lib, x: x.cumprod(-1), scan_rand()),
+    "cumprod one zero": (lambda lib, x: x.cumprod(1), ONE_ZERO),
+    "cumprod zeros in a slice": (lambda lib, x: x.cumprod(1), ZEROS_IN_ONE_SLICE),
+    "cumprod dim 0 zeros": (lambda lib, x: x.cumprod(0), THREE_ZEROS),
+}
+
+
+@pytest.mark.parametrize("name", SCANS)
+def test_cumsum_and_cumprod(name):
+    fn, array = SCANS[name]
+    compare(fn, array)
+
+
+SCAN_DTYPES = {
+    "cumsum int": (lambda lib, x: x.cumsum(1), INTS),
+    "cumsum bool": (lambda lib, x: lib.cumsum(x, 0), BOOLS),
+    "cumprod int32": (lambda lib, x: x.int().cumprod(1), INTS),
+    "cumsum int dtype float": (lambda lib, x: x.cumsum(0, dtype=lib.float32), INTS),
+    "cumsum dtype float32": (lambda lib, x: x.cumsum(1, dtype=lib.float32), scan_rand(2, 3)),
+    "cumprod dtype float32": (lambda lib, x: lib.cumprod(x, 1, dtype=lib.float32), scan_rand(2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", SCAN_DTYPES)
+def test_cumsum_and_cumprod_dtypes(name):
+    fn, array = SCAN_DTYPES[name]
+    compare(fn, array, gradcheck_too=False)
+
+
+def test_cumsum_with_an_integer_dtype_refuses_autograd_like_torch():
+    for lib in (torch, engine):
+        with pytest.raises(RuntimeError, match="Autograd not support dtype: Long"):
+            lib.tensor([1.0, 2.0], requires_grad=True).cumsum(0, dtype=lib.int64)
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_scan_dim_out_of_range_matches_torch(op):
+    messages = []
+    for lib in (torch, engine):
+        with pytest.raises(IndexError) as caught:
+            getattr(lib, op)(lib.tensor(X23), 2)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+
+
+SCAN_DOUBLE = {
+    "cumsum": (lambda x: x.cumsum(1) ** 2, scan_rand(2, 3)),
+    "cumprod": (lambda x: x.cumprod(1), scan_rand(2, 3)),
+    "cumprod one zero": (lambda x: x.cumprod(1), ONE_ZERO),
+    "cumprod zeros": (lambda x: x.cumprod(0), THREE_ZEROS),
+}
+
+
+@pytest.mark.parametrize("name", SCAN_DOUBLE)
+def test_scan_double_backward_matches_torch(name):
+    fn, array = SCAN_DOUBLE[name]
+    results = []
+    for lib in (engine, torch):
+        x = lib.tensor(array, requires_grad=True)
+        y = fn(x)
+        weights = lib.tensor(np.linspace(-1.0, 1.0, y.numel()).reshape(tuple(y.shape)))
+        (g,) = lib.autograd.grad(y, x, weights, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), x)
+        results.append((g, gg))
+    (g, gg), (g_t, gg_t) = results
+    assert_same_tensor(g, g_t)
+    assert_same_tensor(gg, gg_t, atol=1e-8)
+
+
+# --- sort, argsort, topk -------------------------------------------------------------------------------
+SORTS = {
+    "sort": (lambda lib, x: x.sort(), scan_rand(2, 5)),
+    "sort function dim descending": (lambda lib, x: lib.sort(x, 0, True), scan_rand(3, 2)),
+    "sort stable": (lambda lib, x: x.sort(stable=True), scan_rand(2, 4)),
+    "sort stable descending keyword": (lambda lib, x: lib.sort(x, stable=True, dim=0, descending=True), scan_rand(3, 2)),
+    "sort 0-d": (lambda lib, x: x.sort(), scan_rand()),
+    "sort 3-d middle dim": (lambda lib, x: x.sort(1, descending=True), scan_rand(2, 3, 2)),
+    "topk": (lambda lib, x: x.topk(2), scan_rand(2, 5)),
+    "topk function smallest": (lambda lib, x: lib.topk(x, 3, dim=1, largest=False), scan_rand(2, 5)),
+    "topk positional": (lambda lib, x: x.topk(1, 0, True, True), scan_rand(3, 4)),
+    "topk unsorted keyword": (lambda lib, x: x.topk(2, sorted=True), scan_rand(4,)),
+    "topk all": (lambda lib, x: x.topk(4), scan_rand(4,)),
+    "topk 0-d": (lambda lib, x: x.topk(1), scan_rand()),
+}
+
+
+@pytest.mark.parametrize("name", SORTS)
+def test_sort_and_topk(name):
+    fn, array = SORTS[name]
+    compare(fn, array)
+
+
+# ties come out in their original order, as PyTorch's (stable) CPU sort gives them; nan is largest
+TIES_AND_NAN = arr([[3.0, 1.0, 3.0, 2.0, 1.0], [0.0, 5.0, 5.0, NAN, 5.0]])
+SORT_TIES = {
+    "sort ties": lambda lib, x: x.sort(),
+    "sort ties descending": lambda lib, x: x.sort(descending=True),
+    "sort ties dim 0": lambda lib, x: x.sort(0, True),
+    "sort ties stable descending": lambda lib, x: x.sort(stable=True, descending=True),
+    "argsort ties": lambda lib, x: x.argsort(),
+    "argsort ties descending": lambda lib, x: lib.argsort(x, dim=1, descending=True),
+    "argsort stable": lambda lib, x: x.argsort(stable=True),
+}
+
+
+@pytest.mark.parametrize("name", SORT_TIES)
+def test_sort_ties_and_nan_in_pytorchs_order(name):
+    compare(SORT_TIES[name], TIES_AND_NAN, gradcheck_too=False)
+
+
+@pytest.mark.parametrize("array", [INTS, BOOLS], ids=["int", "bool"])
+def test_sort_and_argsort_of_integers(array):
+    for fn in (lambda lib, x: x.sort(1), lambda lib, x: x.sort(0, True), lambda lib, x: x.argsort(1)):
+        compare(fn, array)
+    if array.dtype != bool:  # PyTorch's CPU topk refuses bool (an error row below)
+        compare(lambda lib, x: x.topk(1), array)
+
+
+def test_sort_and_topk_return_named_pairs_like_torch():
+    for op in ("sort", "topk"):
+        args = (1,) if op == "topk" else ()
+        ours = getattr(engine.tensor([2.0, 1.0]), op)(*args)
+        theirs = getattr(torch.tensor([2.0, 1.0]), op)(*args)
+        assert isinstance(ours, tuple) and len(ours) == 2
+        assert ours.values is ours[0] and ours.indices is ours[1]
+        assert cpu_text(repr(ours)) == repr(theirs)
+
+
+SORT_ERRORS = {
+    "topk k too large": lambda lib, x: x.topk(6),
+    "topk k negative": lambda lib, x: x.topk(-1),
+    "topk dim out of range": lambda lib, x: lib.topk(x, 2, dim=3),
+    "sort dim out of range": lambda lib, x: x.sort(2),
+    "argsort dim out of range": lambda lib, x: x.argsort(-3),
+    "topk of bool": lambda lib, x: (x > 1).topk(1),
+}
+
+
+@pytest.mark.parametrize("name", SORT_ERRORS)
+def test_sort_errors_match_torch(name):
+    messages = []
+    for lib in (torch, engine):
+        with pytest.raises((RuntimeError, IndexError)) as caught:
+            SORT_ERRORS[name](lib, lib.tensor(TIES_AND_NAN))
+        messages.append((type(caught.value), str(caught.value)))
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("name", ["sort", "topk"])
+def test_sort_double_backward_matches_torch(name):
+    array = scan_rand(3, 4)
+    results = []
+    for lib in (engine, torch):
+        x = lib.tensor(array, requires_grad=True)
+        y = (x.sort(1).values if name == "sort" else x.topk(2).values) ** 2
+        weights = lib.tensor(np.linspace(-1.0, 1.0, y.numel()).reshape(tuple(y.shape)))
+        (g,) = lib.autograd.grad(y, x, weights, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), x)
+        results.append((g, gg, g.grad_fn.name()))
+    (g, gg, node), (g_t, gg_t, node_t) = results
+    assert_same_tensor(g, g_t)
+    assert_same_tensor(gg, gg_t, atol=1e-8)
+    assert node == node_t
+
+
+# --- all and any as functions --------------------------------------------------------------------------
+LOGICAL = {
+    "all": lambda lib, x: lib.all(x),
+    "any dim": lambda lib, x: lib.any(x, 1),
+    "all dim keepdim": lambda lib, x: lib.all(x, dim=0, keepdim=True),
+    "any dims": lambda lib, x: lib.any(x, dim=(0, 1)),
+    "all negative dim": lambda lib, x: x.all(-1),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64", "bool", "uint8"])
+@pytest.mark.parametrize("name", LOGICAL)
+def test_all_and_any_match_torch(name, dtype):
+    array = np.array([[1, 0, 2], [3, 4, 5]]).astype(dtype)
+    ours = LOGICAL[name](engine, engine.tensor(array))
+    theirs = LOGICAL[name](torch, torch.tensor(array))
+    assert_same_tensor(ours, theirs)
+
+
+def test_all_and_any_of_0d_along_dim_0():
+    for op in ("all", "any"):
+        assert_same_tensor(getattr(engine, op)(engine.tensor(3.0), 0), getattr(torch, op)(torch.tensor(3.0), 0))

@@ -475,3 +475,81 @@ def test_double_backward(name):
     if t_ggx is not None:
         assert_same_tensor(o_ggx, t_ggx)
     assert o_name == t_name
+
+
+# --- triangles, diagonals, outer products ---------------------------------------------------------
+TRIANGLES = {
+    "tril": ([(3, 4)], lambda lib, x: x.tril()),
+    "tril_function_negative": ([(3, 4)], lambda lib, x: lib.tril(x, -1)),
+    "tril_batched": ([(2, 3, 3)], lambda lib, x: x.tril(1)),
+    "triu": ([(3, 4)], lambda lib, x: x.triu()),
+    "triu_keyword": ([(4, 3)], lambda lib, x: lib.triu(x, diagonal=2)),
+    "triu_batched": ([(2, 2, 3)], lambda lib, x: x.triu(-1)),
+    "diag_vector": ([(3,)], lambda lib, x: lib.diag(x)),
+    "diag_vector_above": ([(3,)], lambda lib, x: x.diag(1)),
+    "diag_vector_below": ([(2,)], lambda lib, x: lib.diag(x, -2)),
+    "diag_matrix": ([(3, 4)], lambda lib, x: x.diag()),
+    "diag_matrix_above": ([(3, 4)], lambda lib, x: lib.diag(x, 2)),
+    "diag_matrix_below": ([(4, 3)], lambda lib, x: x.diag(-1)),
+    "diag_matrix_past_the_edge": ([(2, 3)], lambda lib, x: x.diag(5)),
+    "outer": ([(3,), (2,)], lambda lib, x, y: lib.outer(x, y)),
+    "outer_method": ([(2,), (4,)], lambda lib, x, y: x.outer(y)),
+}
+TRIANGLE_ERRORS = {
+    "tril_of_vector": ([(3,)], lambda lib, x: x.tril()),
+    "triu_of_0d": ([()], lambda lib, x: lib.triu(x)),
+    "diag_of_3d": ([(2, 2, 2)], lambda lib, x: x.diag()),
+    "outer_of_matrix": ([(2, 2), (2,)], lambda lib, x, y: lib.outer(x, y)),
+    "outer_with_matrix": ([(2,), (2, 2)], lambda lib, x, y: x.outer(y)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRIANGLES))
+def test_triangles_diagonals_and_outer(name):
+    shapes, fn = TRIANGLES[name]
+    compare(fn, *(rand(*shape) for shape in shapes))
+
+
+@pytest.mark.parametrize("name", sorted(TRIANGLE_ERRORS))
+def test_triangle_errors(name):
+    shapes, fn = TRIANGLE_ERRORS[name]
+    compare_error(fn, *(rand(*shape) for shape in shapes))
+
+
+def test_outer_promotes_like_mul():
+    ours = engine.outer(engine.tensor([1, 2]), engine.tensor([1.5, 2.0]))
+    theirs = torch.outer(torch.tensor([1, 2]), torch.tensor([1.5, 2.0]))
+    assert_same_tensor(ours, theirs)
+
+
+TRIANGLE_DOUBLE = {
+    "tril": lambda x: x.tril(),
+    "triu": lambda x: x.triu(1),
+    "diag_of_matrix": lambda x: x.diag(1),
+    "diag_of_vector": lambda x: x[0].diag(-1),
+    "cumsum": lambda x: x.cumsum(1),
+    "outer": lambda x: x[0].outer(x[1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRIANGLE_DOUBLE))
+def test_triangle_double_backward(name):
+    """The first gradient's node (against torch's) and the gradients of (grad . w) with respect
+    to x and to the incoming gradient v."""
+    fn = TRIANGLE_DOUBLE[name]
+    x_, w_ = rand(2, 3), rand(2, 3)
+    v_ = rand(*fn(torch.tensor(x_)).shape)
+    results = []
+    for lib in (engine, torch):
+        x, v = lib.tensor(x_, requires_grad=True), lib.tensor(v_, requires_grad=True)
+        y = fn(x) ** 2
+        (gx,) = lib.autograd.grad(fn(x), x, v, create_graph=True)
+        ggx, ggv = lib.autograd.grad(gx, (x, v), lib.tensor(w_), allow_unused=True)
+        (g2,) = lib.autograd.grad(y, x, v, create_graph=True)
+        (gg2,) = lib.autograd.grad((g2 * g2).sum(), x)
+        results.append((gx.grad_fn.name(), ggx, ggv, g2, gg2))
+    assert results[0][0] == results[1][0]
+    for ours, theirs in zip(results[0][1:], results[1][1:]):
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            assert_same_tensor(ours, theirs)
