@@ -491,7 +491,11 @@ DOUBLE = {
 
 @pytest.mark.parametrize("name", DOUBLE)
 def test_double_backward_matches_torch(name):
-    fn, array = DOUBLE[name]
+    assert_double_backward_like_torch(*DOUBLE[name])
+
+
+def assert_double_backward_like_torch(fn, array):
+    """The gradient of fn's weighted output, and the gradient of its square sum, against torch."""
     results = []
     for lib in (engine, torch):
         x = lib.tensor(array, requires_grad=True)
@@ -598,18 +602,7 @@ SCAN_DOUBLE = {
 
 @pytest.mark.parametrize("name", SCAN_DOUBLE)
 def test_scan_double_backward_matches_torch(name):
-    fn, array = SCAN_DOUBLE[name]
-    results = []
-    for lib in (engine, torch):
-        x = lib.tensor(array, requires_grad=True)
-        y = fn(x)
-        weights = lib.tensor(np.linspace(-1.0, 1.0, y.numel()).reshape(tuple(y.shape)))
-        (g,) = lib.autograd.grad(y, x, weights, create_graph=True)
-        (gg,) = lib.autograd.grad((g * g).sum(), x)
-        results.append((g, gg))
-    (g, gg), (g_t, gg_t) = results
-    assert_same_tensor(g, g_t)
-    assert_same_tensor(gg, gg_t, atol=1e-8)
+    assert_double_backward_like_torch(*SCAN_DOUBLE[name])
 
 
 # --- sort, argsort, topk -------------------------------------------------------------------------------
